@@ -1,0 +1,1 @@
+"""The Scrapy project: spiders fetch and extract; every rule about meaning lives in `status`."""

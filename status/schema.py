@@ -1,0 +1,162 @@
+"""The database schema, as numbered forward migrations.
+
+The database is a public interface (Datasette, researchers' SQL), so tables are plain,
+dates are ISO 8601 text and every column is described in docs/data-dictionary.md.
+`PRAGMA user_version` is the number of migrations applied. A migration only ever adds
+(tables, columns, indexes, views) or moves rows; it never drops data. Add a new step at
+the end of MIGRATIONS; never edit a step that has shipped.
+"""
+
+_STATUS = "'banned', 'restricted', 'legal', 'unknown'"
+
+V1 = f"""
+CREATE TABLE regions (
+    slug TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    parent TEXT REFERENCES regions(slug)
+);
+CREATE TABLE jurisdictions (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    parent TEXT REFERENCES jurisdictions(code),
+    iso_alpha3 TEXT,
+    iso_numeric TEXT,
+    fips TEXT,
+    ocd_id TEXT UNIQUE
+);
+CREATE INDEX jurisdictions_parent ON jurisdictions(parent);
+CREATE TABLE jurisdiction_regions (
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    region TEXT NOT NULL REFERENCES regions(slug),
+    PRIMARY KEY (region, jurisdiction)
+) WITHOUT ROWID;
+CREATE INDEX jurisdiction_regions_jurisdiction ON jurisdiction_regions(jurisdiction);
+CREATE TABLE aliases (
+    alias TEXT NOT NULL,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    PRIMARY KEY (alias, jurisdiction)
+) WITHOUT ROWID;
+
+CREATE TABLE records (
+    id INTEGER PRIMARY KEY,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    effective_date TEXT NOT NULL,
+    effective_precision TEXT NOT NULL DEFAULT 'day'
+        CHECK (effective_precision IN ('day', 'month', 'year', 'unknown')),
+    enacted_date TEXT,
+    expires_date TEXT,
+    status TEXT NOT NULL CHECK (status IN ({_STATUS})),
+    leaf_status TEXT CHECK (leaf_status IN ({_STATUS})),
+    seven_oh_status TEXT CHECK (seven_oh_status IN ({_STATUS})),
+    min_age INTEGER,
+    conditions TEXT NOT NULL DEFAULT '{{}}',
+    substances TEXT NOT NULL DEFAULT '[]',
+    instrument TEXT,
+    citation TEXT,
+    source_url TEXT,
+    source_urls TEXT NOT NULL DEFAULT '[]',
+    summary TEXT,
+    evidence TEXT,
+    note TEXT,
+    disputed TEXT,
+    confidence TEXT CHECK (confidence IN ('high', 'medium', 'low')),
+    method TEXT NOT NULL CHECK (method IN ('curated', 'detected', 'reviewed')),
+    curated_key TEXT UNIQUE,
+    checked_date TEXT,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX records_as_of ON records(jurisdiction, effective_date, status);
+CREATE INDEX records_effective_date ON records(effective_date);
+
+CREATE TABLE record_audit (
+    id INTEGER PRIMARY KEY,
+    record_id INTEGER NOT NULL,
+    jurisdiction TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
+    changed_at TEXT NOT NULL,
+    old TEXT,
+    new TEXT,
+    reason TEXT
+);
+CREATE INDEX record_audit_record ON record_audit(record_id, changed_at);
+
+CREATE TABLE sources (
+    id TEXT PRIMARY KEY,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    url TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    watch TEXT,
+    classifier TEXT,
+    hints TEXT NOT NULL DEFAULT '{{}}',
+    trusted INTEGER NOT NULL DEFAULT 0,
+    anchors TEXT NOT NULL DEFAULT '{{}}',
+    active INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX sources_jurisdiction ON sources(jurisdiction);
+CREATE TABLE checks (
+    id INTEGER PRIMARY KEY,
+    source_id TEXT NOT NULL REFERENCES sources(id),
+    checked_at TEXT NOT NULL,
+    http_status INTEGER,
+    content_hash TEXT,
+    outcome TEXT NOT NULL
+        CHECK (outcome IN ('unchanged', 'changed', 'first', 'failed', 'suspicious')),
+    reason TEXT
+);
+CREATE INDEX checks_source_time ON checks(source_id, checked_at);
+CREATE TABLE snapshots (
+    id INTEGER PRIMARY KEY,
+    source_id TEXT NOT NULL REFERENCES sources(id),
+    captured_at TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX snapshots_source_time ON snapshots(source_id, captured_at);
+CREATE TABLE proposals (
+    id INTEGER PRIMARY KEY,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    source_id TEXT REFERENCES sources(id),
+    proposed_at TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ({_STATUS})),
+    leaf_status TEXT,
+    seven_oh_status TEXT,
+    min_age INTEGER,
+    substances TEXT NOT NULL DEFAULT '[]',
+    evidence TEXT,
+    diff TEXT,
+    snapshot_id INTEGER REFERENCES snapshots(id),
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'accepted', 'rejected')),
+    decided_by TEXT,
+    decided_at TEXT,
+    decision_note TEXT,
+    record_id INTEGER REFERENCES records(id)
+);
+CREATE INDEX proposals_state ON proposals(state, proposed_at);
+
+CREATE VIEW current_status AS
+SELECT
+    j.code, j.name, j.kind,
+    coalesce(r.status, 'unknown') AS status,
+    CASE WHEN r.effective_precision = 'unknown' THEN NULL ELSE r.effective_date END AS since,
+    r.effective_precision AS since_precision,
+    r.leaf_status, r.seven_oh_status, r.min_age, r.instrument,
+    r.citation, r.source_url, r.confidence, r.disputed, r.method,
+    (SELECT max(d) FROM (
+        SELECT r.checked_date AS d
+        UNION ALL
+        SELECT substr(c.checked_at, 1, 10) FROM checks c JOIN sources s ON s.id = c.source_id
+        WHERE s.jurisdiction = j.code AND c.outcome IN ('unchanged', 'changed', 'first')
+    )) AS last_checked,
+    r.id AS record_id
+FROM jurisdictions j
+LEFT JOIN records r ON r.id = (
+    SELECT r2.id FROM records r2
+    WHERE r2.jurisdiction = j.code AND r2.effective_date <= date('now')
+    ORDER BY r2.effective_date DESC, r2.id DESC LIMIT 1
+);
+"""
+
+MIGRATIONS: list[str] = [V1]
+SCHEMA_VERSION = len(MIGRATIONS)

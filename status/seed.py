@@ -1,0 +1,86 @@
+"""Writing the jurisdictions, their regions and aliases into the database (idempotent)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from status.jurisdictions import Jurisdiction, all_jurisdictions, subdivision
+
+
+def save_jurisdictions(conn: sqlite3.Connection, jurisdictions: list[Jurisdiction]) -> int:
+    """Upsert jurisdictions with their regions and aliases in one transaction."""
+    regions = {r.slug: r for j in jurisdictions for r in j.regions}
+    with conn:
+        conn.executemany(
+            "INSERT INTO regions (slug, name, kind, parent) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(slug) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
+            "parent = excluded.parent",
+            [(r.slug, r.name, r.kind, r.parent) for r in _parents_first(regions)],
+        )
+        columns = list(jurisdictions[0].row()) if jurisdictions else []
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "code")
+        conn.executemany(
+            f"INSERT INTO jurisdictions ({', '.join(columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT(code) DO UPDATE SET {updates}",
+            [tuple(j.row().values()) for j in jurisdictions],
+        )
+        for j in jurisdictions:
+            conn.execute("DELETE FROM jurisdiction_regions WHERE jurisdiction = ?", (j.code,))
+            conn.execute("DELETE FROM aliases WHERE jurisdiction = ?", (j.code,))
+        conn.executemany(
+            "INSERT INTO jurisdiction_regions (jurisdiction, region) VALUES (?, ?)",
+            {(j.code, r.slug) for j in jurisdictions for r in j.regions},
+        )
+        conn.executemany(
+            "INSERT INTO aliases (alias, jurisdiction) VALUES (?, ?)",
+            {(a, j.code) for j in jurisdictions for a in j.aliases if a},
+        )
+    return len(jurisdictions)
+
+
+def _parents_first(regions: dict) -> list:
+    ordered, seen = [], set()
+
+    def visit(slug):
+        if slug in seen or slug not in regions:
+            return
+        visit(regions[slug].parent)
+        seen.add(slug)
+        ordered.append(regions[slug])
+
+    for slug in regions:
+        visit(slug)
+    return ordered
+
+
+def load_jurisdictions(conn: sqlite3.Connection) -> int:
+    """Every country, US subdivision and local jurisdiction; returns how many."""
+    return save_jurisdictions(conn, all_jurisdictions())
+
+
+def ensure_subdivision(conn: sqlite3.Connection, code: str) -> bool:
+    """Register an ISO 3166-2 subdivision on first use; False if ISO has no such code.
+
+    It inherits its country's regions so that region filters and feeds include it.
+    """
+    j = subdivision(code)
+    if j is None:
+        return False
+    country = j.code.split("-")[0]
+    if conn.execute("SELECT 1 FROM jurisdictions WHERE code = ?", (country,)).fetchone() is None:
+        return False
+    if conn.execute("SELECT 1 FROM jurisdictions WHERE code = ?", (j.parent,)).fetchone() is None:
+        j.parent = country
+    from status.regions import Region
+
+    j.regions = [
+        Region(row["slug"], row["name"], row["kind"], row["parent"])
+        for row in conn.execute(
+            "SELECT r.* FROM regions r JOIN jurisdiction_regions jr ON jr.region = r.slug "
+            "WHERE jr.jurisdiction = ?",
+            (country,),
+        )
+    ]
+    save_jurisdictions(conn, [j])
+    return True

@@ -1,0 +1,55 @@
+"""`kratom init` and `kratom update`: the main job, as a library call.
+
+Today the job creates or migrates the database, (re)loads every jurisdiction and the
+curated records. Crawling and publishing join it as they are built.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from dataclasses import dataclass
+
+from status import curated, store
+from status.curated import LoadReport
+from status.jurisdictions import all_jurisdictions
+from status.seed import ensure_subdivision, save_jurisdictions
+
+
+@dataclass
+class InitReport:
+    previous_version: int | None  # None: the database was created
+    version: int
+    jurisdictions: int
+    curated: LoadReport
+
+
+def known_codes(conn: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in conn.execute("SELECT code FROM jurisdictions")}
+
+
+def register_curated_subdivisions(conn: sqlite3.Connection) -> None:
+    """Curated files may name any ISO 3166-2 subdivision (AU-NSW); register those first."""
+    known = known_codes(conn)
+    for path in curated.records_dir().glob("*.yaml"):
+        if path.stem not in known and "-" in path.stem:
+            ensure_subdivision(conn, path.stem)
+
+
+def initialise(path: str | os.PathLike) -> InitReport:
+    """Create or migrate the database and load jurisdictions and curated records.
+
+    The curated files are validated first: if any is wrong nothing is loaded and the
+    error lists the problems (the database keeps its previous records).
+    """
+    previous = store.peek_version(path)
+    conn = store.connect(path, create=True)
+    try:
+        jurisdictions = all_jurisdictions()
+        save_jurisdictions(conn, jurisdictions)
+        register_curated_subdivisions(conn)
+        records = curated.validate_or_raise(known_codes(conn))
+        report = curated.load(conn, records)
+        return InitReport(previous, store.schema_version(conn), len(jurisdictions), report)
+    finally:
+        conn.close()
