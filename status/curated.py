@@ -31,10 +31,29 @@ from status.vocabulary import (
 )
 
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-REQUIRED = ("id", "effective", "leaf", "seven_oh", "status", "instrument", "citation",
-            "confidence", "summary")
-OPTIONAL = ("effective_precision", "enacted", "expires", "substances", "conditions", "sources",
-            "disputed", "note", "checked", "evidence")
+REQUIRED = (
+    "id",
+    "effective",
+    "leaf",
+    "seven_oh",
+    "status",
+    "instrument",
+    "citation",
+    "confidence",
+    "summary",
+)
+OPTIONAL = (
+    "effective_precision",
+    "enacted",
+    "expires",
+    "substances",
+    "conditions",
+    "sources",
+    "disputed",
+    "note",
+    "checked",
+    "evidence",
+)
 
 
 @dataclass
@@ -106,8 +125,11 @@ def _validate_file(path: Path, doc: object, known: set[str]) -> tuple[list[dict]
         problem(None, f"jurisdiction {code!r} must equal the file name ({path.stem!r})")
         return [], problems
     if code not in known:
-        problem(None, f"jurisdiction {code!r} is not a known code (ISO 3166 or "
-                      "data/local_jurisdictions.csv); add it there or fix the code")
+        problem(
+            None,
+            f"jurisdiction {code!r} is not a known code (ISO 3166 or "
+            "data/local_jurisdictions.csv); add it there or fix the code",
+        )
         return [], problems
     if extra := set(doc) - {"jurisdiction", "entries"}:
         problem(None, f"unknown keys {sorted(extra)}; only `jurisdiction` and `entries`")
@@ -126,14 +148,23 @@ def _validate_file(path: Path, doc: object, known: set[str]) -> tuple[list[dict]
         seen_ids.add(record["entry_id"])
         if previous is not None:
             if record["effective_date"] == previous["effective_date"]:
-                problem(label, f"has the same effective date as {previous['entry_id']}; "
-                               "merge them or give each its own date")
+                problem(
+                    label,
+                    f"has the same effective date as {previous['entry_id']}; "
+                    "merge them or give each its own date",
+                )
             elif record["effective_date"] < previous["effective_date"]:
-                problem(label, f"effective {record['effective_date']} comes before "
-                               f"{previous['entry_id']}'s; keep entries oldest first")
+                problem(
+                    label,
+                    f"effective {record['effective_date']} comes before "
+                    f"{previous['entry_id']}'s; keep entries oldest first",
+                )
         if record["effective_precision"] == "unknown" and previous is not None:
-            problem(label, "effective_precision unknown is only for the first entry "
-                           "(a baseline whose start is not known)")
+            problem(
+                label,
+                "effective_precision unknown is only for the first entry "
+                "(a baseline whose start is not known)",
+            )
         previous = record
         records.append(record)
     return records, problems
@@ -176,9 +207,11 @@ def _validate_entry(entry: object, code: str, problem) -> dict | None:
         _one_of(problem, key, entry[key], STATUSES)
     expected = derive_status(entry["leaf"], entry["seven_oh"])
     if entry["status"] in STATUSES and expected != entry["status"]:
-        problem(f"status {entry['status']!r} does not follow from leaf {entry['leaf']!r} and "
-                f"seven_oh {entry['seven_oh']!r}: it should be {expected!r} "
-                "(or correct leaf/seven_oh)")
+        problem(
+            f"status {entry['status']!r} does not follow from leaf {entry['leaf']!r} and "
+            f"seven_oh {entry['seven_oh']!r}: it should be {expected!r} "
+            "(or correct leaf/seven_oh)"
+        )
     _one_of(problem, "instrument", entry["instrument"], INSTRUMENTS)
     _one_of(problem, "confidence", entry["confidence"], CONFIDENCE_LEVELS)
     substances = entry.get("substances") or []
@@ -244,10 +277,29 @@ def _text(value: object) -> str | None:
     return str(value).strip() if value not in (None, "") else None
 
 
-COMPARED = ("jurisdiction", "effective_date", "effective_precision", "enacted_date",
-            "expires_date", "status", "leaf_status", "seven_oh_status", "min_age", "conditions",
-            "substances", "instrument", "citation", "source_url", "source_urls", "summary",
-            "evidence", "note", "disputed", "confidence", "checked_date")
+COMPARED = (
+    "jurisdiction",
+    "effective_date",
+    "effective_precision",
+    "enacted_date",
+    "expires_date",
+    "status",
+    "leaf_status",
+    "seven_oh_status",
+    "min_age",
+    "conditions",
+    "substances",
+    "instrument",
+    "citation",
+    "source_url",
+    "source_urls",
+    "summary",
+    "evidence",
+    "note",
+    "disputed",
+    "confidence",
+    "checked_date",
+)
 
 
 def load(conn: sqlite3.Connection, records: list[dict]) -> LoadReport:
@@ -281,8 +333,16 @@ def load(conn: sqlite3.Connection, records: list[dict]) -> LoadReport:
                 report.unchanged += 1
         for key in sorted(set(existing) - set(wanted)):
             old = existing[key]
-            _audit(conn, old["id"], old["jurisdiction"], "delete", stamp, old, None,
-                   reason="entry removed from the curated files")
+            _audit(
+                conn,
+                old["id"],
+                old["jurisdiction"],
+                "delete",
+                stamp,
+                old,
+                None,
+                reason="entry removed from the curated files",
+            )
             conn.execute("UPDATE proposals SET record_id = NULL WHERE record_id = ?", (old["id"],))
             conn.execute("DELETE FROM records WHERE id = ?", (old["id"],))
             report.removed.append(key)
@@ -293,9 +353,15 @@ def _audit(conn, record_id, jurisdiction, action, stamp, old, new, reason=None) 
     conn.execute(
         "INSERT INTO record_audit (record_id, jurisdiction, action, changed_at, old, new, reason) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (record_id, jurisdiction, action, stamp,
-         json.dumps(old, ensure_ascii=False) if old else None,
-         json.dumps(new, ensure_ascii=False) if new else None, reason),
+        (
+            record_id,
+            jurisdiction,
+            action,
+            stamp,
+            json.dumps(old, ensure_ascii=False) if old else None,
+            json.dumps(new, ensure_ascii=False) if new else None,
+            reason,
+        ),
     )
 
 

@@ -16,7 +16,9 @@ def parse_date(value: str | dt.date, what: str = "date") -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise DateError(f"{what} {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-08-01") from None
+        raise DateError(
+            f"{what} {value!r} is not a date; use YYYY-MM-DD, e.g. 2025-08-01"
+        ) from None
 
 
 def today() -> dt.date:
