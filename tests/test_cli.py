@@ -159,7 +159,8 @@ def test_installed_executable_runs_update_then_status(tmp_path):
 
 def test_status_does_not_import_scrapy_or_sqlite_utils(conn, db_path, alabama):
     code = (
-        f"import sys; from cli import main; sys.argv = ['kratom', '--db', {str(db_path)!r}, 'status', 'US-AL']\n"
+        "import sys; from cli import main\n"
+        f"sys.argv = ['kratom', '--db', {str(db_path)!r}, 'status', 'US-AL']\n"
         "try:\n    main()\nexcept SystemExit:\n    pass\n"
         "print(sorted(m for m in ('scrapy', 'sqlite_utils', 'pycountry', 'yaml') "
         "if m in sys.modules))"
