@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from status import store
 from status.dates import now_iso
 from status.errors import KratomError
 from status.resources import data_dir
@@ -311,7 +312,7 @@ def load(conn: sqlite3.Connection, records: list[dict]) -> LoadReport:
         for row in conn.execute("SELECT * FROM records WHERE method = 'curated'")
     }
     wanted = {r["curated_key"]: r for r in records}
-    with conn:
+    with store.transaction(conn):
         for key, record in wanted.items():
             row = {k: v for k, v in record.items() if k != "entry_id"}
             old = existing.get(key)

@@ -67,7 +67,7 @@ CREATE TABLE records (
     checked_date TEXT,
     recorded_at TEXT NOT NULL
 );
-CREATE INDEX records_as_of ON records(jurisdiction, effective_date, status);
+CREATE INDEX records_as_of ON records(jurisdiction, effective_date, id, status);
 CREATE INDEX records_effective_date ON records(effective_date);
 
 CREATE TABLE record_audit (

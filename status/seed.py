@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
+from status import store
 from status.jurisdictions import Jurisdiction, all_jurisdictions, subdivision
 
 
 def save_jurisdictions(conn: sqlite3.Connection, jurisdictions: list[Jurisdiction]) -> int:
     """Upsert jurisdictions with their regions and aliases in one transaction."""
     regions = {r.slug: r for j in jurisdictions for r in j.regions}
-    with conn:
+    with store.transaction(conn):
         conn.executemany(
             "INSERT INTO regions (slug, name, kind, parent) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(slug) DO UPDATE SET name = excluded.name, kind = excluded.kind, "

@@ -51,7 +51,7 @@ def add_record(
         "recorded_at": fields.pop("recorded_at", "2026-11-24T00:00:00Z"),
         **fields,
     }
-    with conn:
+    with store.transaction(conn):
         cursor = conn.execute(
             f"INSERT INTO records ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
             tuple(row.values()),
