@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 from status import curated, store
 from status.curated import LoadReport
@@ -28,15 +29,15 @@ def known_codes(conn: sqlite3.Connection) -> set[str]:
     return {row[0] for row in conn.execute("SELECT code FROM jurisdictions")}
 
 
-def register_curated_subdivisions(conn: sqlite3.Connection) -> None:
+def register_curated_subdivisions(conn: sqlite3.Connection, folder: Path) -> None:
     """Curated files may name any ISO 3166-2 subdivision (AU-NSW); register those first."""
     known = known_codes(conn)
-    for path in curated.records_dir().glob("*.yaml"):
+    for path in folder.glob("*.yaml"):
         if path.stem not in known and "-" in path.stem:
             ensure_subdivision(conn, path.stem)
 
 
-def initialise(path: str | os.PathLike) -> InitReport:
+def initialise(path: str | os.PathLike, records_folder: Path | None = None) -> InitReport:
     """Create or migrate the database and load jurisdictions and curated records.
 
     The curated files are validated first: if any is wrong nothing is loaded and the
@@ -47,8 +48,9 @@ def initialise(path: str | os.PathLike) -> InitReport:
     try:
         jurisdictions = all_jurisdictions()
         save_jurisdictions(conn, jurisdictions)
-        register_curated_subdivisions(conn)
-        records = curated.validate_or_raise(known_codes(conn))
+        folder = records_folder or curated.records_dir()
+        register_curated_subdivisions(conn, folder)
+        records = curated.validate_or_raise(known_codes(conn), folder)
         report = curated.load(conn, records)
         return InitReport(previous, store.schema_version(conn), len(jurisdictions), report)
     finally:
