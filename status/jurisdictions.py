@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from status.errors import KratomError
+from status.names import normalise
 from status.regions import US, WORLD, Region, census_regions, m49_regions
 from status.resources import data_dir
 
@@ -88,16 +88,6 @@ class Jurisdiction:
             "fips": self.fips,
             "ocd_id": self.ocd_id,
         }
-
-
-def normalise(name: str) -> str:
-    """The lookup key of a name: case-folded ASCII words, punctuation dropped.
-
-    "Washington, D.C." -> "washington dc"; "Côte d'Ivoire" -> "cote divoire".
-    """
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    ascii_name = ascii_name.replace(".", "").replace("'", "")
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_name.casefold()).split())
 
 
 def countries() -> Iterator[Jurisdiction]:

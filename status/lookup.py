@@ -11,7 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from status.errors import KratomError, UnknownJurisdiction
-from status.jurisdictions import normalise
+from status.names import normalise
 
 
 @dataclass(frozen=True)
