@@ -126,14 +126,18 @@ def init(ctx: click.Context) -> None:
 
 
 @cli.command()
+@click.option("--no-crawl", is_flag=True, help="Skip crawling the watched sources.")
 @click.pass_context
 @friendly_errors
-def update(ctx: click.Context) -> None:
-    """The main job: create/migrate the database and load the curated data.
+def update(ctx: click.Context, no_crawl: bool) -> None:
+    """The main job: create/migrate the database, load the curated data, crawl the sources.
 
-    Crawling the watched sources and building the site join this job as they are built.
+    Offline, the crawl records every source as failed (never as a change) and the job
+    goes on with what is known.
     """
     _initialise(ctx)
+    if not no_crawl:
+        _crawl(ctx, [], None)
 
 
 def _initialise(ctx: click.Context) -> None:
@@ -157,6 +161,80 @@ def _initialise(ctx: click.Context) -> None:
         click.echo(f"  updated {key} (previous version kept in record_audit)")
     for key in loaded.removed:
         click.echo(f"  removed {key}: no longer in the curated files (kept in record_audit)")
+    click.echo(
+        f"sources: {report.sources['sources']} watched"
+        + (f", {report.sources['retired']} retired" if report.sources["retired"] else "")
+    )
+
+
+@cli.command()
+@click.option("--source", "ids", multiple=True, help="Only this source id (repeatable).")
+@click.option("--jurisdiction", help="Only the sources of this jurisdiction (code or name).")
+@click.pass_context
+@friendly_errors
+def crawl(ctx: click.Context, ids: tuple[str, ...], jurisdiction: str | None) -> None:
+    """Fetch the watched official pages and record what changed.
+
+    Every fetch is recorded as a check; a confirmed change of what a page says becomes a
+    proposal to review (`kratom review list`), or a record for a trusted source.
+    """
+    code = None
+    if jurisdiction:
+        from status.lookup import resolve
+
+        selection = resolve(connect(ctx), jurisdiction)
+        if not selection.codes:
+            raise KratomError(f"{jurisdiction!r} is a region; give one jurisdiction")
+        code = selection.codes[0]
+    _crawl(ctx, list(ids), code)
+
+
+def _crawl(ctx: click.Context, ids: list[str], jurisdiction: str | None) -> None:
+    from spiders.run import crawl as run_crawl
+    from status import sources as registry
+
+    conn = connect(ctx)
+    known = {s.id for s in registry.load(conn)}
+    if unknown := [i for i in ids if i not in known]:
+        raise KratomError(f"unknown source {unknown[0]!r}; `kratom sources list` shows the ids")
+    conn.close()
+
+    def progress(result) -> None:
+        detail = f" ({result.reason})" if result.reason else ""
+        click.echo(f"  {result.source_id}: {result.outcome}{detail}", err=True)
+
+    summary = run_crawl(ctx.obj["db"], ids, jurisdiction, progress=progress)
+    click.echo(_crawl_summary(summary))
+
+
+def _crawl_summary(summary) -> str:
+    from status.detect import STALE_AFTER
+
+    lines = [
+        f"crawl: {summary.checked} checked: {summary.unchanged} unchanged, {summary.first} "
+        f"first seen, {summary.changed} changed, {summary.failed} failed, "
+        f"{summary.suspicious} suspicious"
+    ]
+    if summary.proposals:
+        lines.append(
+            f"  {len(summary.proposals)} proposed change(s) to review: `kratom review list`"
+        )
+    if summary.published:
+        lines.append(f"  {len(summary.published)} change(s) published from trusted sources")
+    unreachable = [p for p in summary.problems if "DNS lookup failed" in p[2]]
+    if unreachable and len(unreachable) == summary.checked:
+        lines.append(
+            f"  could not reach any of the {summary.checked} sources (offline?); "
+            "statuses stay as they were"
+        )
+    for source, last_good in summary.stale:
+        lines.append(
+            f"  stale: {source} has failed {STALE_AFTER} checks in a row "
+            f"(last good check: {last_good or 'never'})"
+        )
+    for source in summary.recovered:
+        lines.append(f"  recovered: {source} answers again")
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -370,6 +448,241 @@ def data_validate(ctx) -> None:
         raise KratomError(f"{len(problems)} problem(s) in {records_dir()}")
     files = len({r["jurisdiction"] for r in records})
     click.echo(f"ok: {len(records)} entries in {files} files")
+
+
+@cli.group()
+def sources() -> None:
+    """The registry of watched official pages (data/sources.yaml)."""
+
+
+@sources.command("validate")
+@friendly_errors
+def sources_validate() -> None:
+    """Check the registry: schema, jurisdiction codes, URLs, selectors, anchors."""
+    from status.jurisdictions import all_jurisdictions
+    from status.sources import read_registry, registry_path, validate
+
+    found, problems = validate(read_registry(), {j.code for j in all_jurisdictions()})
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise KratomError(f"{len(problems)} problem(s) in {registry_path()}")
+    click.echo(f"ok: {len(found)} sources in {registry_path().name}")
+
+
+@sources.command("list")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+@friendly_errors
+def sources_list(ctx, fmt: str) -> None:
+    """Every watched source with its health: last check, last good check, failure streak."""
+    from status.health import source_health
+
+    rows = source_health(connect(ctx))
+    if fmt == "json":
+        emit(_json(rows))
+    elif fmt == "csv":
+        from status.output import to_csv
+
+        emit(to_csv(rows, list(rows[0]) if rows else ["id"]))
+    else:
+        from status.output import table
+
+        emit(
+            table(
+                [
+                    [
+                        r["id"],
+                        r["jurisdiction"],
+                        r["kind"],
+                        r["publish"],
+                        r["health"],
+                        r["last_checked"],
+                        r["last_good"],
+                        r["last_reason"],
+                    ]
+                    for r in rows
+                ],
+                [
+                    "id",
+                    "jurisdiction",
+                    "kind",
+                    "publish",
+                    "health",
+                    "last checked",
+                    "last good",
+                    "last problem",
+                ],
+                max_width=40,
+            )
+        )
+
+
+@cli.group()
+def review() -> None:
+    """Accept or reject the changes the spiders proposed."""
+
+
+@review.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Also the accepted and rejected ones.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+@friendly_errors
+def review_list(ctx, show_all: bool, fmt: str) -> None:
+    """The proposals waiting for a decision (or all of them)."""
+    from status.review import list_proposals
+
+    rows = list_proposals(connect(ctx), None if show_all else "pending")
+    if fmt == "json":
+        emit(_json(rows))
+    elif fmt == "csv":
+        from status.output import to_csv
+
+        emit(to_csv(rows, list(rows[0]) if rows else ["id"]))
+    elif not rows:
+        emit("no proposals waiting for review\n")
+    else:
+        from status.output import table
+
+        emit(
+            table(
+                [
+                    [
+                        r["id"],
+                        f"{r['name']} ({r['jurisdiction']})",
+                        r["status"],
+                        r["source_id"],
+                        r["proposed_at"],
+                        r["state"],
+                    ]
+                    for r in rows
+                ],
+                ["id", "jurisdiction", "proposed", "source", "found", "state"],
+            )
+        )
+
+
+@review.command("show")
+@click.argument("proposal_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.pass_context
+@friendly_errors
+def review_show(ctx, proposal_id: int, fmt: str) -> None:
+    """One proposal: what changed, the evidence sentences and the text diff."""
+    from status.review import get
+
+    proposal = get(connect(ctx), proposal_id)
+    if fmt == "json":
+        emit(_json(proposal))
+        return
+    lines = [
+        f"proposal {proposal['id']} ({proposal['state']}): {proposal['name']} "
+        f"({proposal['jurisdiction']}) -> {proposal['status']} "
+        f"(leaf {proposal['leaf_status']}, 7-OH {proposal['seven_oh_status']}"
+        + (f", min age {proposal['min_age']})" if proposal["min_age"] else ")"),
+        f"source: {proposal['source_id']} {proposal['source_url'] or ''}",
+        f"found: {proposal['proposed_at']}",
+        "evidence:",
+        *[f"  > {sentence}" for sentence in proposal["evidence"]],
+        "diff:",
+        proposal["diff"] or "  (none)",
+    ]
+    emit("\n".join(lines) + "\n")
+
+
+def _reviewer(by: str | None) -> str:
+    import getpass
+
+    return by or getpass.getuser()
+
+
+@review.command("accept")
+@click.argument("proposal_id", type=int)
+@click.option("--note", help="Why (kept with the decision).")
+@click.option("--effective", type=DATE, help="Effective date of the law (default: day found).")
+@click.option("--by", help="Who decides (default: your user name).")
+@click.pass_context
+@friendly_errors
+def review_accept(ctx, proposal_id: int, note, effective, by) -> None:
+    """Accept a proposal: it becomes a record and changes `kratom status`."""
+    from status.review import accept
+
+    record_id = accept(connect(ctx), proposal_id, _reviewer(by), note, effective)
+    click.echo(f"accepted proposal {proposal_id}: record {record_id}")
+
+
+@review.command("reject")
+@click.argument("proposal_id", type=int)
+@click.option("--note", required=True, help="Why (required; kept with the decision).")
+@click.option("--by", help="Who decides (default: your user name).")
+@click.pass_context
+@friendly_errors
+def review_reject(ctx, proposal_id: int, note: str, by) -> None:
+    """Reject a proposal; it stays in the queue's history with the reason."""
+    from status.review import reject
+
+    reject(connect(ctx), proposal_id, _reviewer(by), note)
+    click.echo(f"rejected proposal {proposal_id}")
+
+
+@cli.command()
+@click.argument("target")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@friendly_errors
+def classify(target: str, fmt: str) -> None:
+    """What the classifier reads in one page (a FILE or an http(s) URL).
+
+    A URL is fetched the way the spider fetches, under the same failure rules: a failed
+    or suspicious fetch exits 1 with the reason.
+    """
+    from status.reading import read_target
+
+    finding = read_target(target)
+    if fmt == "json":
+        emit(_json(finding.as_json()))
+        return
+    emit(
+        f"{finding.status} (leaf {finding.leaf_status}, 7-OH {finding.seven_oh_status}"
+        + (f", min age {finding.min_age})" if finding.min_age else ")")
+        + "\n"
+        + "".join(f"  > {sentence}\n" for sentence in finding.evidence)
+    )
+
+
+@cli.command()
+@click.argument("where", nargs=-1)
+@click.option("--what", default="status", show_default=True,
+              help="status | history | changes | sources | checks")
+@click.option("--format", "fmt", default="csv", show_default=True,
+              help="csv | json | ndjson | geojson | datapackage (a folder)")
+@click.option("-o", "--output", default="-", help="File (folder for datapackage); - is stdout.")
+@click.option("--region", "regions", multiple=True, help="Region slug, e.g. us, europe.")
+@click.option("--since", type=DATE, help="Effective (checks: checked) on or after this date.")
+@click.option("--until", type=DATE, help="Effective (checks: checked) on or before this date.")
+@click.option("--as-of", type=DATE, help="Status on this date (--what status).")
+@click.pass_context
+@friendly_errors
+def export(ctx, where, what, fmt, output, regions, since, until, as_of) -> None:
+    """Researcher exports, streamed: WHERE is a code, a name, a region or a glob (US-*).
+
+    Examples: `kratom export --what history --format ndjson -o history.ndjson`,
+    `kratom export US-* --as-of 2019-01-01`, `kratom export --format datapackage -o data/`.
+    Columns: docs/data-dictionary.md.
+    """
+    from status.export_cli import run_export
+
+    conn = connect(ctx)
+    selections = [_where(conn, w) for w in where] + [_region(conn, r) for r in regions]
+    filters = {"selections": selections or None, "since": since, "until": until, "as_of": as_of}
+    message = run_export(conn, what, fmt, output, filters)
+    if message:
+        click.echo(message, err=True)
+
+
+def _where(conn, where: str):
+    from status.export_select import expand
+
+    return expand(conn, where)
 
 
 def main() -> None:

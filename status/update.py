@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from status import curated, store
+from status import sources as registry
 from status.curated import LoadReport
 from status.jurisdictions import all_jurisdictions
 from status.seed import ensure_subdivision, save_jurisdictions
@@ -23,6 +24,7 @@ class InitReport:
     version: int
     jurisdictions: int
     curated: LoadReport
+    sources: dict
 
 
 def known_codes(conn: sqlite3.Connection) -> set[str]:
@@ -37,11 +39,13 @@ def register_curated_subdivisions(conn: sqlite3.Connection, folder: Path) -> Non
             ensure_subdivision(conn, path.stem)
 
 
-def initialise(path: str | os.PathLike, records_folder: Path | None = None) -> InitReport:
+def initialise(
+    path: str | os.PathLike, records_folder: Path | None = None, registry_path: Path | None = None
+) -> InitReport:
     """Create or migrate the database and load jurisdictions and curated records.
 
-    The curated files are validated first: if any is wrong nothing is loaded and the
-    error lists the problems (the database keeps its previous records).
+    The curated files and the sources registry are validated first: if any is wrong
+    nothing is loaded and the error lists the problems (the database keeps what it had).
     """
     previous = store.peek_version(path)
     conn = store.connect(path, create=True)
@@ -51,7 +55,9 @@ def initialise(path: str | os.PathLike, records_folder: Path | None = None) -> I
         folder = records_folder or curated.records_dir()
         register_curated_subdivisions(conn, folder)
         records = curated.validate_or_raise(known_codes(conn), folder)
+        watched = registry.validate_or_raise(known_codes(conn), registry_path)
         report = curated.load(conn, records)
-        return InitReport(previous, store.schema_version(conn), len(jurisdictions), report)
+        saved = registry.save(conn, watched)
+        return InitReport(previous, store.schema_version(conn), len(jurisdictions), report, saved)
     finally:
         conn.close()
