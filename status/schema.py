@@ -87,11 +87,11 @@ CREATE TABLE sources (
     jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
     url TEXT NOT NULL,
     kind TEXT NOT NULL,
-    watch TEXT,
-    classifier TEXT,
-    hints TEXT NOT NULL DEFAULT '{{}}',
-    trusted INTEGER NOT NULL DEFAULT 0,
-    anchors TEXT NOT NULL DEFAULT '{{}}',
+    title TEXT,
+    citation TEXT,
+    publish TEXT NOT NULL DEFAULT 'review' CHECK (publish IN ('review', 'trusted')),
+    config TEXT NOT NULL DEFAULT '{{}}',
+    url_verified INTEGER NOT NULL DEFAULT 0,
     active INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX sources_jurisdiction ON sources(jurisdiction);
@@ -100,10 +100,12 @@ CREATE TABLE checks (
     source_id TEXT NOT NULL REFERENCES sources(id),
     checked_at TEXT NOT NULL,
     http_status INTEGER,
+    final_url TEXT,
     content_hash TEXT,
     outcome TEXT NOT NULL
-        CHECK (outcome IN ('unchanged', 'changed', 'first', 'failed', 'suspicious')),
-    reason TEXT
+        CHECK (outcome IN ('first', 'unchanged', 'changed', 'failed', 'suspicious')),
+    reason TEXT,
+    snapshot_id INTEGER REFERENCES snapshots(id)
 );
 CREATE INDEX checks_source_time ON checks(source_id, checked_at);
 CREATE TABLE snapshots (
@@ -158,5 +160,32 @@ LEFT JOIN records r ON r.id = (
 );
 """
 
-MIGRATIONS: list[str] = [V1]
+# V2: full-text search over records' citations and evidence (Datasette's search box,
+# `?_search=`). Exactly what sqlite-utils' `enable_fts(FTS_COLUMNS, create_triggers=True)`
+# creates (tests/test_datasette.py checks it), written out so that opening a database
+# needs no sqlite-utils; the triggers keep the index in step with every write, and the
+# 'rebuild' fills it for databases that already hold records.
+FTS_COLUMNS = ("citation", "summary", "evidence", "note", "disputed")
+_FTS = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
+_NEW = ", ".join(f'new."{c}"' for c in FTS_COLUMNS)
+_OLD = ", ".join(f'old."{c}"' for c in FTS_COLUMNS)
+V2 = f"""
+CREATE VIRTUAL TABLE "records_fts" USING FTS5 (
+    {_FTS},
+    content="records"
+);
+INSERT INTO "records_fts" ("records_fts") VALUES ('rebuild');
+CREATE TRIGGER "records_ai" AFTER INSERT ON "records" BEGIN
+  INSERT INTO "records_fts" (rowid, {_FTS}) VALUES (new.rowid, {_NEW});
+END;
+CREATE TRIGGER "records_ad" AFTER DELETE ON "records" BEGIN
+  INSERT INTO "records_fts" ("records_fts", rowid, {_FTS}) VALUES('delete', old.rowid, {_OLD});
+END;
+CREATE TRIGGER "records_au" AFTER UPDATE ON "records" BEGIN
+  INSERT INTO "records_fts" ("records_fts", rowid, {_FTS}) VALUES('delete', old.rowid, {_OLD});
+  INSERT INTO "records_fts" (rowid, {_FTS}) VALUES (new.rowid, {_NEW});
+END;
+"""
+
+MIGRATIONS: list[str] = [V1, V2]
 SCHEMA_VERSION = len(MIGRATIONS)
