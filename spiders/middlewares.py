@@ -43,7 +43,10 @@ def describe(exception: BaseException) -> str:
         "ResponseDataLossError": "truncated body (connection closed before the end)",
         "IgnoreRequest": "request dropped",
     }
-    return f"{known.get(name, name)}: {text}" if text else known.get(name, name)
+    label = known.get(name, name)
+    if not text:
+        return label
+    return text if text.lower().startswith(label.lower()) else f"{label}: {text}"
 
 
 class NetworkOutcomeMiddleware:

@@ -35,6 +35,19 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 # 429 is not retried at once: it is recorded (with Retry-After) and tried on the next crawl.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408]
+# Scrapy's list minus name-resolution errors: a host that does not resolve (offline, or
+# gone) will not resolve a second later, and retrying with backoff only slows the job.
+RETRY_EXCEPTIONS = [
+    "scrapy.exceptions.DownloadConnectionRefusedError",
+    "scrapy.exceptions.DownloadFailedError",
+    "scrapy.exceptions.DownloadTimeoutError",
+    "scrapy.exceptions.ResponseDataLossError",
+    "twisted.internet.error.ConnectionDone",
+    "twisted.internet.error.ConnectError",
+    "twisted.internet.error.ConnectionLost",
+    OSError,
+    "scrapy.core.downloader.handlers.http11.TunnelError",
+]
 KRATOM_RETRY_BACKOFF = 2.0  # seconds, doubled per attempt; Retry-After wins when shorter
 KRATOM_RETRY_BACKOFF_MAX = 60.0
 

@@ -101,7 +101,12 @@ class Source:
 
 
 def registry_path() -> Path:
-    return data_dir() / "sources.yaml"
+    """data/sources.yaml, or the file KRATOM_SOURCES names (to try a registry out, and in
+    tests that crawl fixture pages instead of the real sites)."""
+    import os
+
+    override = os.environ.get("KRATOM_SOURCES")
+    return Path(override) if override else data_dir() / "sources.yaml"
 
 
 def read_registry(path: Path | None = None) -> list:

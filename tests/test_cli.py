@@ -138,7 +138,11 @@ def kratom_executable() -> str:
 def test_installed_executable_runs_update_then_status(tmp_path):
     env = {"KRATOM_DB": str(tmp_path / "cli.db"), "PATH": "/usr/bin:/bin"}
     update = subprocess.run(
-        [kratom_executable(), "update"], env=env, capture_output=True, text=True, timeout=120
+        [kratom_executable(), "update", "--no-crawl"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert update.returncode == 0, update.stderr
     assert "created" in update.stdout

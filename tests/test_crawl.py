@@ -264,3 +264,109 @@ def test_the_checks_survive_in_the_database(conn, db_path, server):
     save(conn, watch(conn, server, "/code/481"))
     kratom(db_path, "crawl")
     assert store.check(conn) == []
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_update_crawls_the_registry_and_goes_on_when_a_source_is_unreachable(tmp_path, server):
+    server.routes["/code/481"] = Route(page("schedule_v1.html"))
+    registry_file = tmp_path / "sources.yaml"
+    registry_file.write_text(
+        "sources:\n"
+        f"  - {{id: tx-481, jurisdiction: US-TX, url: '{server.url('/code/481')}', "
+        "kind: statute, watch: {css: '#statute'}, anchors: {kratom_term: optional}}\n"
+        f"  - {{id: gone, jurisdiction: US-AL, url: 'http://127.0.0.1:{free_port()}/x', "
+        "kind: statute}\n"
+    )
+    env = {
+        **os.environ,
+        "KRATOM_CRAWL_SETTINGS": json.dumps(FAST),
+        "KRATOM_SOURCES": str(registry_file),
+    }
+    db = tmp_path / "k.db"
+    run = subprocess.run(
+        [sys.executable, "-m", "cli", "--db", str(db), "update"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "sources: 2 watched" in run.stdout
+    assert "2 checked" in run.stdout and "1 first seen" in run.stdout and "1 failed" in run.stdout
+    assert "gone: failed (connection refused" in run.stderr
+    conn = store.connect(db)
+    alabama = conn.execute("SELECT status FROM current_status WHERE code = 'US-AL'").fetchone()
+    assert alabama[0] == "banned"  # a failed fetch never changes a status
+
+
+def minimal_pdf(text: str) -> bytes:
+    """A one-page PDF whose content stream shows `text` (for the PDF statute test)."""
+    stream = f"BT /F1 11 Tf 40 800 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF".encode()
+    return bytes(out)
+
+
+def test_a_pdf_statute_is_read_as_text(conn, db_path, server):
+    text = "Section 20-2-23. Schedule I includes mitragynine and 7-hydroxymitragynine."
+    server.routes["/law.pdf"] = Route(
+        minimal_pdf(text), headers={"Content-Type": "application/pdf"}
+    )
+    save(
+        conn,
+        watch(
+            conn, server, "/law.pdf", watch={}, anchors={"contains": ["20-2-23"], "min_length": 20}
+        ),
+    )
+    crawl = kratom(db_path, "crawl")
+    assert "1 first seen" in crawl.stdout, crawl.stdout + crawl.stderr
+    snapshot = conn.execute("SELECT text FROM snapshots").fetchone()[0]
+    assert "mitragynine" in snapshot and "20-2-23" in snapshot
+
+
+def test_classify_a_url_fetches_it_like_the_spider(server, tmp_path):
+    server.routes["/kcpa"] = Route(page("kcpa.html"))
+    server.routes["/down"] = Route(b"x", status=503)
+    env = {**os.environ, "KRATOM_CRAWL_SETTINGS": json.dumps(FAST)}
+
+    def classify(url):
+        return subprocess.run(
+            [sys.executable, "-m", "cli", "classify", url, "--format", "json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+            cwd=Path(__file__).parent.parent,
+        )
+
+    good = classify(server.url("/kcpa"))
+    assert good.returncode == 0, good.stderr
+    finding = json.loads(good.stdout)
+    assert (finding["status"], finding["min_age"]) == ("restricted", 18)
+    assert set(finding) >= {"status", "evidence", "substances", "min_age"}
+    down = classify(server.url("/down"))
+    assert down.returncode == 1
+    assert down.stderr.strip().splitlines()[-1].startswith("Error: failed fetch of")
+    assert "HTTP 503" in down.stderr

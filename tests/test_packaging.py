@@ -71,7 +71,7 @@ def test_an_installed_copy_runs_the_main_job_from_its_own_data(wheel, tmp_path):
         "import sys, status, status.resources as r; from cli import cli\n"
         "assert status.__file__.startswith(sys.argv[1]), status.__file__\n"
         "print(r.data_dir())\n"
-        "cli(['--db', sys.argv[2], 'update'], standalone_mode=False)\n"
+        "cli(['--db', sys.argv[2], 'update', '--no-crawl'], standalone_mode=False)\n"
     )
     run = subprocess.run(
         [sys.executable, "-c", code, str(target), str(tmp_path / "k.db")],
