@@ -54,8 +54,9 @@ KRATOM_RETRY_BACKOFF_MAX = 60.0
 HTTPCACHE_ENABLED = True
 HTTPCACHE_POLICY = "scrapy.extensions.httpcache.RFC2616Policy"
 HTTPCACHE_ALWAYS_STORE = True
-HTTPCACHE_GZIP = True
+HTTPCACHE_GZIP = False  # gzip at level 9 doubled the cost of every stored page
 HTTPCACHE_DIR = "kratom-httpcache"  # replaced by a folder beside the database
+HTTPCACHE_STORAGE = "spiders.cache.SqliteCacheStorage"
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

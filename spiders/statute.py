@@ -8,7 +8,7 @@ change is only reported when both fetches agree.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import scrapy
 from scrapy.http import Response
@@ -55,18 +55,16 @@ class StatuteSpider(scrapy.Spider):
             dont_filter=True,
         )
 
-    def parse(self, response: Response) -> Iterator[PageResult | scrapy.Request]:
+    def parse(self, response: Response) -> list[PageResult | scrapy.Request]:
+        """One reading of a source (a list, not a generator: Scrapy inspects the source
+        of generator callbacks on every call, which costs more than the reading)."""
         source: Source = response.meta["source"]
         previous = self.last_snapshots.get(source.id)
-        reading = read_fetch(fetch_of(response), source, previous[1] if previous else None)
+        fetch = fetch_of(response)
+        reading = read_fetch(fetch, source, previous[1] if previous else None)
         result = PageResult(
-            source.id,
-            now_iso(),
-            reading.outcome,
-            reading.reason,
-            fetch_of(response).http_status,
-            response.url,
-            reading.text,
+            source.id, now_iso(), reading.outcome, reading.reason, fetch.http_status,
+            response.url, reading.text,
         )
         confirming = response.meta.get("confirming")
         if reading.outcome == "ok":
@@ -77,13 +75,12 @@ class StatuteSpider(scrapy.Spider):
                     result.outcome, result.text = "suspicious", None
                     result.reason = "the page gave different text on two fetches moments apart"
             elif previous is not None and digest != previous[0]:
-                yield self.request(source, confirming=digest)
-                return
+                return [self.request(source, confirming=digest)]
         elif confirming is not None:
             result.reason = f"confirming fetch: {result.reason}"
-        yield result
+        return [result]
 
-    def failed(self, failure: Failure) -> Iterator[PageResult]:
+    def failed(self, failure: Failure) -> list[PageResult]:
         request = failure.request
         source: Source = request.meta["source"]
         reason = describe(failure.value)
@@ -91,7 +88,7 @@ class StatuteSpider(scrapy.Spider):
             reason = "disallowed by robots.txt"
         if request.meta.get("confirming") is not None:
             reason = f"confirming fetch: {reason}"
-        yield PageResult(source.id, now_iso(), "failed", reason)
+        return [PageResult(source.id, now_iso(), "failed", reason)]
 
 
 def fetch_of(response: Response) -> Fetch:
