@@ -10,6 +10,7 @@ whose law did not change hashes the same.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import re
@@ -105,8 +106,6 @@ def _meta_charset(body: bytes) -> str | None:
 
 def html_text(html: str, watch: dict, exclude: list[str]) -> str:
     """The text of the watched part, one line per block element."""
-    from lxml import etree
-    from lxml import html as lxml_html
     from parsel import Selector
 
     html = html.replace("\x00", "")
@@ -128,7 +127,7 @@ def html_text(html: str, watch: dict, exclude: list[str]) -> str:
         if isinstance(root, str):  # an XPath that selected text
             lines.append(root)
             continue
-        root = lxml_html.fromstring(etree.tostring(root, encoding="unicode", method="html"))
+        root = copy.deepcopy(root)  # the page's own tree stays untouched
         for bad in root.xpath("|".join(f"//{tag}" for tag in NEVER_LAW)):
             bad.drop_tree()
         for css in exclude:
