@@ -200,11 +200,20 @@ def _crawl(ctx: click.Context, ids: list[str], jurisdiction: str | None) -> None
     conn.close()
 
     def progress(result) -> None:
+        outcome = getattr(result, "outcome", None) or ("ok" if result.ok else "failed")
         detail = f" ({result.reason})" if result.reason else ""
-        click.echo(f"  {result.source_id}: {result.outcome}{detail}", err=True)
+        click.echo(f"  {result.source_id}: {outcome}{detail}", err=True)
 
-    summary = run_crawl(ctx.obj["db"], ids, jurisdiction, progress=progress)
+    summary, evidence = run_crawl(ctx.obj["db"], ids, jurisdiction, progress=progress)
+    for note in evidence.notes:
+        click.echo(note, err=True)
     click.echo(_crawl_summary(summary))
+    if evidence.documents_new or evidence.bills_new or evidence.bills_changed:
+        click.echo(f"  evidence: {evidence.documents_new} new document(s), {evidence.bills_new} "
+                   f"new bill(s), {evidence.bills_changed} bill(s) changed stage or text")
+    if evidence.proposals:
+        click.echo(f"  {len(evidence.proposals)} bill(s) became law: proposals to review "
+                   "(`kratom review list`)")
 
 
 def _crawl_summary(summary) -> str:
@@ -450,6 +459,46 @@ def data_validate(ctx) -> None:
     click.echo(f"ok: {len(records)} entries in {files} files")
 
 
+@cli.command()
+@click.argument("where", nargs=-1)
+@click.option("--stage", "stages", multiple=True, type=click.Choice(
+    ["introduced", "passed-one-chamber", "passed-both", "became-law", "vetoed", "failed"]),
+    help="Only bills at this stage (repeatable).")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.pass_context
+@friendly_errors
+def bills(ctx, where: tuple[str, ...], stages: tuple[str, ...], fmt: str) -> None:
+    """Kratom bills tracked from Open States / LegiScan (WHERE: codes, names or regions).
+
+    Bills are evidence of what may come, never a status by themselves.
+    """
+    from status.legislative import bills as query
+    from status.lookup import resolve
+
+    conn = connect(ctx)
+    codes: list[str] = []
+    for selection in (resolve(conn, w) for w in where):
+        codes += selection.codes or [row[0] for row in conn.execute(
+            "SELECT jurisdiction FROM jurisdiction_regions WHERE region = ?", (selection.region,))]
+    rows = query(conn, codes if where else None, list(stages) or None)
+    if fmt == "json":
+        emit(_json(rows))
+    elif fmt == "csv":
+        from status.output import to_csv
+
+        emit(to_csv(rows, ["jurisdiction", "identifier", "session", "title", "stage",
+                           "last_action_date", "last_action", "url", "provider", "sponsors"]))
+    elif not rows:
+        emit("no kratom bills tracked" + (" there" if where else "") + " (Open States and "
+             "LegiScan need OPENSTATES_API_KEY / LEGISCAN_API_KEY at crawl time)\n")
+    else:
+        from status.output import table
+
+        emit(table([[f"{r['name']} ({r['jurisdiction']})", r["identifier"], r["session"],
+                     r["stage"], r["last_action_date"], r["title"]] for r in rows],
+                   ["jurisdiction", "bill", "session", "stage", "last action", "title"]))
+
+
 @cli.group()
 def sources() -> None:
     """The registry of watched official pages (data/sources.yaml)."""
@@ -651,10 +700,8 @@ def classify(target: str, fmt: str) -> None:
 
 @cli.command()
 @click.argument("where", nargs=-1)
-@click.option("--what", default="status", show_default=True,
-              help="status | history | changes | sources | checks")
-@click.option("--format", "fmt", default="csv", show_default=True,
-              help="csv | json | ndjson | geojson | datapackage (a folder)")
+@click.option("--what", default="status", metavar="status|history|changes|sources|checks")
+@click.option("--format", "fmt", default="csv", metavar="csv|json|ndjson|geojson|datapackage")
 @click.option("-o", "--output", default="-", help="File (folder for datapackage); - is stdout.")
 @click.option("--region", "regions", multiple=True, help="Region slug, e.g. us, europe.")
 @click.option("--since", type=DATE, help="Effective (checks: checked) on or after this date.")
@@ -667,7 +714,7 @@ def export(ctx, where, what, fmt, output, regions, since, until, as_of) -> None:
 
     Examples: `kratom export --what history --format ndjson -o history.ndjson`,
     `kratom export US-* --as-of 2019-01-01`, `kratom export --format datapackage -o data/`.
-    Columns: docs/data-dictionary.md.
+    Defaults: --what status --format csv, to stdout. Columns: docs/data-dictionary.md.
     """
     from status.export_cli import run_export
 

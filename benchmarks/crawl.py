@@ -88,7 +88,7 @@ def ours(urls: list[str], folder: Path) -> float:
     conn.close()
     env = {**os.environ, "KRATOM_CRAWL_SETTINGS": json.dumps(SETTINGS)}
     code = ("import sys, time; from spiders.run import crawl\n"
-            "start = time.perf_counter(); summary = crawl(sys.argv[1])\n"
+            "start = time.perf_counter(); summary, _ = crawl(sys.argv[1])\n"
             "print(summary.checked, summary.first, time.perf_counter() - start)")
     out = subprocess.run([sys.executable, "-c", code, str(db)], capture_output=True,
                          text=True, env=env, cwd=ROOT, check=True)

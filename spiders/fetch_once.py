@@ -48,7 +48,8 @@ def fetch(url: str, overrides: dict | None = None) -> Fetch:
     settings = project_settings()
     settings.update(HTTPCACHE_ENABLED=False, ITEM_PIPELINES={}, **(overrides or {}))
     found: list[Fetch] = []
-    process = CrawlerProcess(settings, install_root_handler=False)
+    settings["LOG_INSTALL_ROOT_HANDLER"] = False
+    process = CrawlerProcess(settings)
     process.crawl(FetchOnceSpider, url=url, found=found)
     process.start()
     return found[0] if found else Fetch(url=url, error="nothing was fetched")

@@ -1,26 +1,29 @@
-"""The pipeline hands each PageResult to `status.detect`, in batches.
+"""The pipeline hands every item to `status`, in batches.
 
-Results are buffered and written KRATOM_FLUSH_EVERY at a time in one transaction (a
-commit per item is ~100x slower), and at the end of the crawl. The summary of what was
-found is kept on the crawler for the CLI.
+Items are buffered and written KRATOM_FLUSH_EVERY at a time in one transaction (a commit
+per item is ~100x slower), and at the end of the crawl. What was found is summed on the
+crawler for the CLI: `kratom_summary` (pages) and `kratom_evidence` (documents, bills).
 """
 
 from __future__ import annotations
 
-from status import store
+from spiders.items import ApiCheck, StateUpdate
+from status import legislative, store
 from status.dates import today
-from status.detect import CrawlSummary, PageResult, record
+from status.detect import CrawlSummary, PageResult, record, record_api_check
+from status.legislative import Bill, Document, EvidenceSummary
 
 
 class StorePipeline:
     def __init__(self, crawler):
-        self.crawler = crawler
         self.db_path = crawler.settings.get("KRATOM_DB")
         self.flush_every = crawler.settings.getint("KRATOM_FLUSH_EVERY", 200)
         self.progress = crawler.settings.get("KRATOM_PROGRESS")
-        self.buffer: list[PageResult] = []
+        self.buffer: list = []
         self.summary = CrawlSummary()
+        self.evidence = EvidenceSummary()
         crawler.kratom_summary = self.summary
+        crawler.kratom_evidence = self.evidence
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -29,18 +32,34 @@ class StorePipeline:
     def open_spider(self, spider=None) -> None:
         self.conn = store.connect(self.db_path)
 
-    def process_item(self, item: PageResult, spider=None) -> PageResult:
+    def process_item(self, item, spider=None):
         self.buffer.append(item)
-        if self.progress:
+        if self.progress and isinstance(item, PageResult | ApiCheck):
             self.progress(item)
         if len(self.buffer) >= self.flush_every:
             self.flush()
         return item
 
     def flush(self) -> None:
-        if self.buffer:
-            self.summary.merge(record(self.conn, self.buffer, today()))
-            self.buffer = []
+        if not self.buffer:
+            return
+        with store.transaction(self.conn):
+            pages = [i for i in self.buffer if isinstance(i, PageResult)]
+            if pages:
+                self.summary.merge(record(self.conn, pages, today()))
+            for item in self.buffer:
+                self._record(item)
+        self.buffer = []
+
+    def _record(self, item) -> None:
+        if isinstance(item, Document):
+            legislative.record_document(self.conn, item, self.evidence)
+        elif isinstance(item, Bill):
+            legislative.record_bill(self.conn, item, self.evidence)
+        elif isinstance(item, ApiCheck):
+            self.summary.merge(record_api_check(self.conn, item))
+        elif isinstance(item, StateUpdate):
+            legislative.set_state(self.conn, item.provider, item.key, item.value)
 
     def close_spider(self, spider=None) -> None:
         self.flush()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
+from status import legislative, store
 from status import sources as registry
-from status import store
 from status.detect import CrawlSummary, last_snapshots
 from status.errors import KratomError
+from status.legislative import EvidenceSummary
 
 
 def project_settings() -> dict:
@@ -54,27 +56,49 @@ def crawl(
     jurisdiction: str | None = None,
     progress: Callable | None = None,
     overrides: dict | None = None,
-) -> CrawlSummary:
+) -> tuple[CrawlSummary, EvidenceSummary]:
     """Crawl the active sources (or some of them) and record what was found.
 
-    Runs Scrapy's reactor in this process, so it can run once per process.
+    Statute pages go to the statute spider, API feeds to their own spiders; all run in
+    one Scrapy process (so this can run once per process).
     """
     from scrapy.crawler import CrawlerProcess
 
+    from spiders.api import SPIDERS
     from spiders.statute import StatuteSpider
 
     conn = store.connect(db_path)
     try:
         chosen = registry.load(conn, ids or [], jurisdiction)
         previous = last_snapshots(conn)
+        states = {api: dict(conn.execute("SELECT key, value FROM api_state WHERE provider = ?",
+                                         (api,))) for api in SPIDERS}
+        tokens = {api: legislative.known_tokens(conn, api) for api in SPIDERS}
     finally:
         conn.close()
+    summary, evidence = CrawlSummary(), EvidenceSummary()
+    pages = [s for s in chosen if s.kind != "api-feed"]
+    feeds = [s for s in chosen if s.kind == "api-feed"]
     if not chosen:
-        return CrawlSummary()
+        return summary, evidence
     settings = settings_for(db_path, overrides)
     settings["KRATOM_PROGRESS"] = progress
-    process = CrawlerProcess(settings, install_root_handler=False)
-    crawler = process.create_crawler(StatuteSpider)
-    process.crawl(crawler, sources=chosen, last_snapshots=previous)
+    settings["LOG_INSTALL_ROOT_HANDLER"] = False
+    process = CrawlerProcess(settings)
+    crawlers = []
+    if pages:
+        crawlers.append(process.create_crawler(StatuteSpider))
+        process.crawl(crawlers[-1], sources=pages, last_snapshots=previous)
+    for feed in feeds:
+        spider = SPIDERS[feed.api]
+        if spider.key_variable and not os.environ.get(spider.key_variable):
+            evidence.notes.append(f"{spider.key_variable} is not set: skipped {feed.id} "
+                                  "(its bills are not updated this time)")
+            continue
+        crawlers.append(process.create_crawler(spider))
+        process.crawl(crawlers[-1], source=feed, state=states[feed.api], tokens=tokens[feed.api])
     process.start()
-    return getattr(crawler, "kratom_summary", CrawlSummary())
+    for crawler in crawlers:
+        summary.merge(getattr(crawler, "kratom_summary", CrawlSummary()))
+        evidence.merge(getattr(crawler, "kratom_evidence", EvidenceSummary()))
+    return summary, evidence

@@ -112,6 +112,27 @@ def _record_one(conn, result: PageResult, today: dt.date, summary: CrawlSummary)
         _propose(conn, result, snapshot, previous["text"], today, summary)
 
 
+def record_api_check(conn: sqlite3.Connection, check) -> CrawlSummary:
+    """One API request (spiders.items.ApiCheck) as a check of its feed's source."""
+    summary = CrawlSummary(checked=1)
+    streak = _failure_streak(conn, check.source_id)
+    result = PageResult(check.source_id, check.checked_at, "ok" if check.ok else "failed",
+                        check.reason, check.http_status, check.url)
+    if not check.ok:
+        _insert_check(conn, result, "failed")
+        summary.failed = 1
+        summary.problems.append((check.source_id, "failed", check.reason or ""))
+        if streak + 1 == STALE_AFTER:
+            summary.stale.append((check.source_id, _last_good(conn, check.source_id)))
+        return summary
+    if streak >= STALE_AFTER:
+        summary.recovered.append(check.source_id)
+    outcome = "changed" if check.items else "unchanged"
+    _insert_check(conn, result, outcome)
+    setattr(summary, outcome, 1)
+    return summary
+
+
 def _failure_streak(conn: sqlite3.Connection, source_id: str) -> int:
     streak = 0
     for (outcome,) in conn.execute(

@@ -187,5 +187,75 @@ CREATE TRIGGER "records_au" AFTER UPDATE ON "records" BEGIN
 END;
 """
 
-MIGRATIONS: list[str] = [V1, V2]
+# V3: legislative and regulatory evidence (issue: pending bills, federal notices, UK
+# changes). Evidence never sets a status by itself: a bill that became law leads to a
+# proposal (proposals.bill_id) for a person to review.
+V3 = """
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    provider TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    kind TEXT,
+    agency TEXT,
+    title TEXT NOT NULL,
+    abstract TEXT,
+    citation TEXT,
+    published_date TEXT,
+    effective_date TEXT,
+    url TEXT,
+    pdf_url TEXT,
+    first_seen_at TEXT NOT NULL,
+    UNIQUE (provider, external_id)
+);
+CREATE INDEX documents_jurisdiction ON documents(jurisdiction, published_date);
+CREATE TABLE bills (
+    id INTEGER PRIMARY KEY,
+    provider TEXT NOT NULL,
+    external_id TEXT NOT NULL,
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    identifier TEXT NOT NULL,
+    session TEXT,
+    title TEXT,
+    sponsors TEXT NOT NULL DEFAULT '[]',
+    stage TEXT NOT NULL CHECK (stage IN ('introduced', 'passed-one-chamber', 'passed-both',
+        'became-law', 'vetoed', 'failed')),
+    last_action TEXT,
+    last_action_date TEXT,
+    url TEXT,
+    text_url TEXT,
+    change_token TEXT,
+    first_seen_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (provider, external_id)
+);
+CREATE INDEX bills_jurisdiction ON bills(jurisdiction, stage);
+CREATE TABLE bill_actions (
+    bill_id INTEGER NOT NULL REFERENCES bills(id),
+    position INTEGER NOT NULL,
+    date TEXT,
+    description TEXT,
+    classification TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (bill_id, position)
+) WITHOUT ROWID;
+CREATE TABLE bill_events (
+    id INTEGER PRIMARY KEY,
+    bill_id INTEGER NOT NULL REFERENCES bills(id),
+    jurisdiction TEXT NOT NULL REFERENCES jurisdictions(code),
+    from_stage TEXT,
+    to_stage TEXT NOT NULL,
+    action_date TEXT,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX bill_events_jurisdiction ON bill_events(jurisdiction, recorded_at);
+CREATE TABLE api_state (
+    provider TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT,
+    PRIMARY KEY (provider, key)
+) WITHOUT ROWID;
+ALTER TABLE proposals ADD COLUMN bill_id INTEGER REFERENCES bills(id);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3]
 SCHEMA_VERSION = len(MIGRATIONS)

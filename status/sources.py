@@ -20,7 +20,8 @@ from status.errors import KratomError
 from status.resources import data_dir
 
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,80}$")
-KINDS = ("statute", "regulation", "schedule-list", "ordinance", "agency-notice")
+KINDS = ("statute", "regulation", "schedule-list", "ordinance", "agency-notice", "api-feed")
+APIS = ("federal-register", "legislation-gov-uk", "openstates", "legiscan")
 PUBLISH = ("review", "trusted")
 FIELDS = {
     "id",
@@ -38,6 +39,7 @@ FIELDS = {
     "url_verified",
     "note",
     "active",
+    "api",
 }
 ANCHOR_KEYS = {"contains", "min_length", "kratom_term"}
 
@@ -56,6 +58,7 @@ class Source:
     anchors: dict = field(default_factory=dict)
     hints: dict = field(default_factory=dict)
     allowed_hosts: list[str] = field(default_factory=list)
+    api: str | None = None  # for kind api-feed: which API spider reads it
     url_verified: bool = False
     active: bool = True
 
@@ -67,6 +70,7 @@ class Source:
             "anchors": self.anchors,
             "hints": self.hints,
             "allowed_hosts": self.allowed_hosts,
+            "api": self.api,
         }
 
     def row(self) -> dict:
@@ -160,6 +164,10 @@ def _problems(entry: object, known: set[str]) -> list[str]:
         problems.append(f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
     if entry.get("publish", "review") not in PUBLISH:
         problems.append(f"publish must be review or trusted, not {entry.get('publish')!r}")
+    if (entry["kind"] == "api-feed") != (entry.get("api") is not None):
+        problems.append("an api-feed names its api (and only an api-feed does)")
+    elif entry.get("api") is not None and entry["api"] not in APIS:
+        problems.append(f"api {entry['api']!r} is not one of {', '.join(APIS)}")
     problems.extend(_selector_problems(entry))
     problems.extend(_anchor_problems(entry.get("anchors") or {}))
     return problems
@@ -209,6 +217,7 @@ def _source(entry: dict) -> Source:
         anchors=entry.get("anchors") or {},
         hints=entry.get("hints") or {},
         allowed_hosts=list(entry.get("allowed_hosts") or []),
+        api=entry.get("api"),
         url_verified=bool(entry.get("url_verified", False)),
         active=bool(entry.get("active", True)),
     )

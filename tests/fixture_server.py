@@ -16,6 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl
 
 
 @dataclass
@@ -25,7 +26,7 @@ class Route:
     headers: dict[str, str] = field(
         default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"}
     )
-    behaviour: str | None = None  # hang | slow | reset | truncate | alternate
+    behaviour: str | None = None  # hang | slow | reset | truncate | alternate | 429-once
     delay: float = 0.0
     etag: bool = True
     served: int = 0
@@ -35,6 +36,7 @@ class FixtureServer:
     def __init__(self):
         self.routes: dict[str, Route] = {}
         self.log: list[tuple[str, dict[str, str]]] = []
+        self.full_log: list[str] = []  # paths with their query strings
         self.robots = b"User-agent: *\nDisallow: /private/\n"
         handler = type("Handler", (_Handler,), {"fixture": self})
         self.httpd = _QuietServer(("127.0.0.1", 0), handler)
@@ -42,6 +44,17 @@ class FixtureServer:
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
+
+    def route_for(self, full_path: str) -> Route | None:
+        """A route keyed `/path?a=1` matches a request to /path whose query has a=1 (among
+        others); else the route keyed by the bare path."""
+        path, _, query = full_path.partition("?")
+        asked = set(parse_qsl(query))
+        for key, route in self.routes.items():
+            key_path, _, key_query = key.partition("?")
+            if key_query and key_path == path and set(parse_qsl(key_query)) <= asked:
+                return route
+        return self.routes.get(path)
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
         return f"http://{host}:{self.port}{path}"
@@ -73,15 +86,18 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         path = self.path.split("?")[0]
         self.fixture.log.append((path, {k.lower(): v for k, v in self.headers.items()}))
+        self.fixture.full_log.append(self.path)
         if path == "/robots.txt":
             return self._send(200, {"Content-Type": "text/plain"}, self.fixture.robots)
-        route = self.fixture.routes.get(path)
+        route = self.fixture.route_for(self.path)
         if route is None:
             return self._send(404, {"Content-Type": "text/plain"}, b"not found")
         route.served += 1
         if route.behaviour == "hang":
             time.sleep(route.delay or 30)
             return None
+        if route.behaviour == "429-once" and route.served == 1:
+            return self._send(429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow")
         if route.behaviour == "slow":
             time.sleep(route.delay)
         if route.behaviour == "reset":  # linger 0 + close sends a TCP RST
