@@ -7,6 +7,7 @@ Scrapy nor sqlite-utils.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -71,6 +72,13 @@ def friendly_errors(command: Callable) -> Callable:
             return command(*args, **kwargs)
         except KratomError as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            raise click.ClickException(
+                "the database stayed locked by another kratom process for 30 s; "
+                "try again when it ends"
+            ) from None
 
     return wrapper
 
@@ -127,17 +135,25 @@ def init(ctx: click.Context) -> None:
 
 @cli.command()
 @click.option("--no-crawl", is_flag=True, help="Skip crawling the watched sources.")
+@click.option("--no-build", is_flag=True, help="Skip building the static site.")
+@click.option(
+    "-o", "--output", default="_site", show_default=True, type=click.Path(file_okay=False),
+    help="Folder of the static site built at the end.",
+)
 @click.pass_context
 @friendly_errors
-def update(ctx: click.Context, no_crawl: bool) -> None:
-    """The main job: create/migrate the database, load the curated data, crawl the sources.
+def update(ctx: click.Context, no_crawl: bool, no_build: bool, output: str) -> None:
+    """The main job: create/migrate the database, load the curated data, crawl the sources,
+    build the site.
 
     Offline, the crawl records every source as failed (never as a change) and the job
-    goes on with what is known.
+    goes on with what is known: the site is published from it.
     """
     _initialise(ctx)
     if not no_crawl:
         _crawl(ctx, [], None)
+    if not no_build:
+        _build(ctx, output, None, False)
 
 
 def _initialise(ctx: click.Context) -> None:
@@ -730,6 +746,54 @@ def _where(conn, where: str):
     from status.export_select import expand
 
     return expand(conn, where)
+
+
+@cli.command()
+@click.option(
+    "-o", "--output", default="_site", show_default=True, type=click.Path(file_okay=False),
+    help="Folder to write the site to (swapped in whole at the end).",
+)
+@click.option("--base-url", help="Where the site will live, e.g. https://example.org/kratom/.")
+@click.option("--full", is_flag=True, help="Render every page again, ignoring earlier builds.")
+@click.pass_context
+@friendly_errors
+def build(ctx: click.Context, output: str, base_url: str | None, full: bool) -> None:
+    """Publish the static site: maps, jurisdiction pages, change log, feeds, downloads.
+
+    Rebuilds rewrite only the files whose content changed. Links inside the site are
+    relative; --base-url adds absolute links to feeds, canonical links and a sitemap.
+    """
+    _build(ctx, output, base_url, full)
+
+
+def _build(ctx: click.Context, output: str, base_url: str | None, full: bool) -> None:
+    from status.publish import build as publish
+    from status.publish import describe
+
+    if base_url and not base_url.startswith(("http://", "https://")):
+        raise KratomError(f"--base-url {base_url!r} must start with http:// or https://")
+    click.echo(describe(publish(ctx.obj["db"], output, base_url=base_url, full=full)))
+
+
+@cli.command()
+@click.option(
+    "-d", "--directory", default="_site", show_default=True,
+    type=click.Path(file_okay=False), help="The built site.",
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@friendly_errors
+def serve(directory: str, port: int) -> None:
+    """Preview the built site at http://127.0.0.1:PORT/ (Ctrl-C stops)."""
+    from status.site_serve import make_server
+
+    server = make_server(directory, port, quiet=False)
+    click.echo(f"serving {directory} at http://127.0.0.1:{server.server_address[1]}/")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def main() -> None:

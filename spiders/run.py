@@ -11,6 +11,7 @@ from status import sources as registry
 from status.detect import CrawlSummary, last_snapshots
 from status.errors import KratomError
 from status.legislative import EvidenceSummary
+from status.locks import exclusive
 
 
 def project_settings() -> dict:
@@ -97,7 +98,8 @@ def crawl(
             continue
         crawlers.append(process.create_crawler(spider))
         process.crawl(crawlers[-1], source=feed, state=states[feed.api], tokens=tokens[feed.api])
-    process.start()
+    with exclusive(db_path, "crawl"):
+        process.start()
     for crawler in crawlers:
         summary.merge(getattr(crawler, "kratom_summary", CrawlSummary()))
         evidence.merge(getattr(crawler, "kratom_evidence", EvidenceSummary()))

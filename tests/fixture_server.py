@@ -8,6 +8,7 @@ conditional requests with 304 when the ETag matches, like a well-behaved officia
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import os
 import socket
@@ -26,7 +27,8 @@ class Route:
     headers: dict[str, str] = field(
         default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"}
     )
-    behaviour: str | None = None  # hang | slow | reset | truncate | alternate | 429-once
+    # hang | slow | reset | truncate | alternate | 429-once | huge | gzip-bomb | redirect-loop
+    behaviour: str | None = None
     delay: float = 0.0
     etag: bool = True
     served: int = 0
@@ -98,6 +100,8 @@ class _Handler(BaseHTTPRequestHandler):
             return None
         if route.behaviour == "429-once" and route.served == 1:
             return self._send(429, {"Retry-After": "1", "Content-Type": "text/plain"}, b"slow")
+        if route.behaviour in ("huge", "gzip-bomb", "redirect-loop"):
+            return self._hostile(route.behaviour, path)
         if route.behaviour == "slow":
             time.sleep(route.delay)
         if route.behaviour == "reset":  # linger 0 + close sends a TCP RST
@@ -122,6 +126,21 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return None
         return self._send(route.status, headers, body)
+
+    def _hostile(self, behaviour: str, path: str) -> None:
+        if behaviour == "redirect-loop":
+            return self._send(302, {"Location": path}, b"")
+        if behaviour == "gzip-bomb":  # ~50 KB on the wire, 50 MB once inflated
+            body = gzip.compress(b"\0" * 50_000_000, compresslevel=9)
+            return self._send(200, {"Content-Type": "text/html", "Content-Encoding": "gzip"},
+                              body)
+        size = 50 * 1024 * 1024  # a 50 MB page, streamed
+        self._head(200, {"Content-Type": "text/html", "Content-Length": str(size)})
+        chunk = b"<p>" + b"x" * 65_530 + b"</p>"
+        with contextlib.suppress(OSError):  # the client hangs up at its size limit
+            for _ in range(size // len(chunk)):
+                self.wfile.write(chunk)
+        return None
 
     def _head(self, status: int, headers: dict[str, str]) -> None:
         self.send_response(status)
