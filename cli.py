@@ -281,6 +281,7 @@ def status(ctx, where: tuple[str, ...], regions: tuple[str, ...], as_of, fmt: st
 
     conn = connect(ctx)
     selections = [resolve(conn, w) for w in where] + [_region(conn, r) for r in regions]
+    _note_postal_codes(conn, where)
     rows = status_as_of(conn, as_of or today(), selections or None)
     if fmt == "json":
         emit(_json(rows))
@@ -296,6 +297,19 @@ def status(ctx, where: tuple[str, ...], regions: tuple[str, ...], as_of, fmt: st
         from status.status_text import status_table
 
         emit(status_table(rows))
+
+
+def _note_postal_codes(conn, where: tuple[str, ...]) -> None:
+    """`KY` is the Cayman Islands (ISO 3166-1), not Kentucky: say so on stderr."""
+    for text in where:
+        code = text.strip().upper()
+        if len(code) != 2:
+            continue
+        names = dict(conn.execute("SELECT code, name FROM jurisdictions WHERE code IN (?, ?)",
+                                  (code, f"US-{code}")))
+        if len(names) == 2:
+            click.echo(f"note: {code} is {names[code]} (ISO 3166-1); for {names['US-' + code]} "
+                       f"use US-{code}", err=True)
 
 
 def _region(conn, slug: str):

@@ -177,3 +177,9 @@ def test_status_does_not_import_scrapy_or_sqlite_utils(conn, db_path, alabama):
         cwd=Path(__file__).parent.parent,
     )
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stderr
+
+
+def test_a_country_code_that_is_also_a_state_postal_code_gets_a_note(run, alabama):
+    answer = run("status", "AL")
+    assert "Albania (AL)" in answer.output
+    assert "note: AL is Albania (ISO 3166-1); for Alabama use US-AL" in answer.output
