@@ -523,6 +523,10 @@ def test_classify_html_never_raises_on_arbitrary_bytes(data):
 
 
 MEGABYTE = 1_000_000
+# Not a timing test (benchmarks/classify.py measures): a regex that backtracks
+# catastrophically on a megabyte never finishes, so a generous bound tells it apart from a
+# busy machine.
+NO_HANG = 30.0
 
 
 @pytest.mark.parametrize(
@@ -539,17 +543,17 @@ MEGABYTE = 1_000_000
     ],
     ids=["words", "no-spaces", "statute", "semicolons", "enumerators", "mixed", "bidi-nul", "a"],
 )
-def test_a_one_megabyte_adversarial_line_finishes_under_two_seconds(line):
+def test_a_one_megabyte_adversarial_line_does_not_backtrack_catastrophically(line):
     start = time.perf_counter()
     finding = classify(line)
     elapsed = time.perf_counter() - start
     assert_well_formed(finding)
-    assert elapsed < 2.0, f"{elapsed:.2f}s"
+    assert elapsed < NO_HANG, f"{elapsed:.2f}s"
 
 
-def test_a_one_megabyte_html_page_finishes_under_two_seconds():
+def test_a_one_megabyte_html_page_does_not_backtrack_catastrophically():
     html = "<ul>" + "<li><a href='/k'>kratom</a> is a Schedule I substance</li>" * 18_000 + "</ul>"
     start = time.perf_counter()
     finding = classify_html(html)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < NO_HANG
     assert finding.status == "banned"
