@@ -1,0 +1,193 @@
+"""The rows of each export, shaped for CSV (formula-safe cell tuples) or JSON (object text).
+
+Status and changes come from `status.queries` (the point-in-time rule and the change rule
+live there, once) and are shaped in Python: they are one row per jurisdiction or per
+change. History, sources and checks can be large, so SQLite shapes them (export_sql) and
+this module only iterates the cursor: memory stays flat whatever the row count.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from status import export_sql
+from status.export_fields import CONDITIONS, FIELDS, JURISDICTION, Field
+from status.lookup import Selection
+from status.output import flat, safe_cell
+from status.queries import changes, selection_filter, status_as_of
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to export: the same filters as `kratom status` and `kratom changes`."""
+
+    selections: list[Selection] | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+    as_of: dt.date | None = None
+
+
+def rows(conn: sqlite3.Connection, what: str, shape: str, filters: Filters) -> Iterator:
+    """Rows of `what` ('status', 'history', ...) as CSV cell tuples or JSON object texts."""
+    if what == "status":
+        return shape_dicts(status_dicts(conn, filters), FIELDS[what], shape)
+    if what == "changes":
+        return shape_dicts(change_dicts(conn, filters), FIELDS[what], shape)
+    return _LARGE[what](conn, shape, filters)
+
+
+def shape_dicts(dicts: Iterable[dict], fields: tuple[Field, ...], shape: str) -> Iterator:
+    """Typed Python rows as CSV cells or compact JSON, the same forms SQLite produces."""
+    for row in dicts:
+        if shape == "csv":
+            yield tuple(csv_value(f, row.get(f.name)) for f in fields)
+        else:
+            values = {f.name: row.get(f.name) for f in fields}
+            yield json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def csv_value(field: Field, value: object) -> object:
+    """A typed value as the CSV cell the Table Schema reads back (true/false, a;b).
+
+    Free text is made formula-safe here, as export_sql does for the SQL-shaped rows.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return safe_cell(flat(value)) if field.free_text else flat(value)
+
+
+def jurisdiction_columns(conn: sqlite3.Connection) -> dict[str, dict]:
+    """Every jurisdiction's join columns (codes, names, regions), by code."""
+    columns = ", ".join(f"jx.{f.name}" for f in JURISDICTION)
+    found = {}
+    for row in conn.execute(f"WITH {export_sql.JX} SELECT jx.code, {columns} FROM jx"):
+        values = dict(zip([f.name for f in JURISDICTION], row[1:], strict=True))
+        values["regions"] = json.loads(values["regions"])
+        found[row[0]] = values
+    return found
+
+
+def status_dicts(conn: sqlite3.Connection, filters: Filters) -> list[dict]:
+    """`status_as_of` rows with the join columns, both clocks and typed conditions."""
+    from status.dates import today
+
+    day = filters.as_of or today()
+    found = status_as_of(conn, day, filters.selections)
+    places = jurisdiction_columns(conn)
+    extras = _record_extras(conn, [r["record_id"] for r in found if r["record_id"]])
+    return [
+        _status_dict(row, places[row["code"]], extras.get(row["record_id"], {}), day)
+        for row in found
+    ]
+
+
+def _status_dict(row: dict, place: dict, extra: dict, day: dt.date) -> dict:
+    upcoming = row["upcoming"] or {}
+    return {
+        **row,
+        **place,
+        **_conditions(row["conditions"]),
+        "as_of": day.isoformat(),
+        "expires_date": row["expires"],
+        "enacted_date": extra.get("enacted_date"),
+        "source_urls": extra.get("source_urls", []),
+        "recorded_at": extra.get("recorded_at"),
+        "upcoming_status": upcoming.get("status"),
+        "upcoming_date": upcoming.get("effective_date"),
+    }
+
+
+def _record_extras(conn: sqlite3.Connection, ids: list[int]) -> dict[int, dict]:
+    """The record columns `status_as_of` leaves out, for the records in force."""
+    found = conn.execute(
+        "SELECT id, enacted_date, source_urls, recorded_at FROM records "
+        "WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),),
+    )
+    return {
+        row[0]: {"enacted_date": row[1], "source_urls": json.loads(row[2]), "recorded_at": row[3]}
+        for row in found
+    }
+
+
+def _conditions(conditions: dict) -> dict:
+    """The conditions object as typed columns (booleans stay booleans, missing is None)."""
+    typed = {}
+    for field in CONDITIONS:
+        value = conditions.get(field.name)
+        if field.type == "boolean" and value is not None:
+            value = bool(value)
+        typed[field.name] = value
+    return typed
+
+
+def change_dicts(conn: sqlite3.Connection, filters: Filters) -> Iterator[dict]:
+    """`queries.changes` rows (newest first) in the history export's columns."""
+    places = jurisdiction_columns(conn)
+    for row in changes(conn, filters.since, filters.until, filters.selections):
+        yield {
+            **row,
+            **places[row["jurisdiction"]],
+            **_conditions(row["conditions"]),
+            "record_id": row["id"],
+            "is_change": True,
+        }
+
+
+def _history(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator:
+    """Every record in timeline order; --since is applied after the previous status is known."""
+    where, params = selection_filter(filters.selections, column="r.jurisdiction")
+    if filters.until:
+        where += " AND r.effective_date <= :until"
+        params["until"] = filters.until.isoformat()
+    if not filters.since:
+        return _cells(_execute(conn, export_sql.history_sql(where, shape), params), shape)
+    since = filters.since.isoformat()
+    cursor = _execute(conn, export_sql.history_sql(where, shape, with_day=True), params)
+    if shape == "csv":
+        return (row[1:] for row in cursor if row[0] >= since)
+    return (row[1] for row in cursor if row[0] >= since)
+
+
+def _sources(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator:
+    where, params = selection_filter(filters.selections, column="s.jurisdiction")
+    return _cells(_execute(conn, export_sql.sources_sql(where, shape), params), shape)
+
+
+def _checks(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator:
+    where, params = selection_filter(filters.selections, column="s.jurisdiction")
+    if filters.since:
+        where += " AND substr(c.checked_at, 1, 10) >= :since"
+        params["since"] = filters.since.isoformat()
+    if filters.until:
+        where += " AND substr(c.checked_at, 1, 10) <= :until"
+        params["until"] = filters.until.isoformat()
+    return _cells(_execute(conn, export_sql.checks_sql(where, shape), params), shape)
+
+
+def _jurisdictions(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator:
+    where, params = selection_filter(filters.selections, column="jx.code")
+    return _cells(_execute(conn, export_sql.jurisdictions_sql(where, shape), params), shape)
+
+
+def _execute(conn: sqlite3.Connection, sql: str, params: dict) -> sqlite3.Cursor:
+    """A cursor of plain tuples (faster than sqlite3.Row, and they slice)."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    return cursor.execute(sql, params)
+
+
+def _cells(cursor: sqlite3.Cursor, shape: str) -> Iterator:
+    return iter(cursor) if shape == "csv" else (row[0] for row in cursor)
+
+
+_LARGE = {
+    "history": _history,
+    "sources": _sources,
+    "checks": _checks,
+    "jurisdictions": _jurisdictions,
+}

@@ -1,0 +1,166 @@
+"""Researcher exports: the public API behind `kratom export` and the site's data/ files.
+
+    write(conn, "history", "csv", Path("history.csv"), selections=..., since=..., until=...)
+    write_datapackage(conn, Path("site/data"))
+
+`what` is one of WHATS, `fmt` one of FORMATS (datapackage has its own function: it
+writes a folder). Filters mean what they mean for `kratom status` and `kratom changes`:
+`as_of` picks the day of a status export, `since`/`until` bound effective dates (history,
+changes) or check times (checks). A combination that means nothing is a KratomError, so
+a script never gets a silently unfiltered file. Columns: export_fields and
+docs/data-dictionary.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+from status import export_formats
+from status.errors import KratomError
+from status.export_fields import FIELDS
+from status.export_rows import Filters, rows, status_dicts
+from status.lookup import Selection
+
+WHATS = ("status", "history", "changes", "sources", "checks", "jurisdictions")
+FORMATS = ("csv", "json", "ndjson", "geojson", "datapackage")
+# Which filters each export understands (the others are an error, not silently ignored).
+_ACCEPTS = {
+    "status": {"as_of"},
+    "history": {"since", "until"},
+    "changes": {"since", "until"},
+    "sources": set(),
+    "checks": {"since", "until"},
+    "jurisdictions": set(),
+}
+
+
+def write(
+    conn: sqlite3.Connection,
+    what: str,
+    fmt: str,
+    out: TextIO | Path | str,
+    *,
+    selections: list[Selection] | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    as_of: dt.date | None = None,
+    geometry: Callable[[str], dict | None] | None = None,
+) -> int:
+    """Write one export to a text stream or a file path; return the number of rows.
+
+    `geometry(code)` gives GeoJSON features their geometry; by default the site's map
+    data (export_geo: countries from world-atlas; null where there is no lon/lat data).
+    A path is written to a temporary file beside it and renamed at the end, so a reader
+    (the site, a running script) never sees half a file.
+    """
+    filters = check_filters(what, fmt, Filters(selections, since, until, as_of))
+    try:
+        with _opened(out) as stream:
+            return _write(conn, what, fmt, stream, filters, geometry)
+    except sqlite3.OperationalError as exc:
+        raise KratomError(
+            f"cannot export {what} from this database ({exc}); `kratom update` migrates it"
+        ) from None
+
+
+def write_datapackage(
+    conn: sqlite3.Connection,
+    folder: Path | str,
+    *,
+    selections: list[Selection] | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    as_of: dt.date | None = None,
+) -> Path:
+    """A Frictionless Data Package in `folder`; returns the path of its datapackage.json."""
+    from status.export_package import write_package
+
+    check_dates(since, until)
+    return write_package(conn, Path(folder), Filters(selections, since, until, as_of))
+
+
+def check_filters(what: str, fmt: str, filters: Filters) -> Filters:
+    """Refuse unknown exports and filters that do not apply, with the fix in the message."""
+    if what not in WHATS:
+        raise KratomError(f"unknown export {what!r}; choose one of {', '.join(WHATS)}")
+    if fmt not in FORMATS:
+        raise KratomError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    if fmt == "datapackage":
+        raise KratomError("a datapackage is a folder: use write_datapackage (-o FOLDER)")
+    if fmt == "geojson" and what != "status":
+        raise KratomError("geojson maps jurisdictions: use it with --what status")
+    given = {name for name in ("since", "until", "as_of") if getattr(filters, name)}
+    if wrong := sorted(given - _ACCEPTS[what]):
+        raise KratomError(_filter_hint(what, wrong[0]))
+    check_dates(filters.since, filters.until)
+    return filters
+
+
+def check_dates(since: dt.date | None, until: dt.date | None) -> None:
+    if since and until and since > until:
+        raise KratomError(f"--since {since} is after --until {until}; swap them")
+
+
+def _filter_hint(what: str, name: str) -> str:
+    option = "--" + name.replace("_", "-")
+    if name == "as_of":
+        return f"{option} picks the day of a status export; --what {what} takes --since/--until"
+    if what == "status":
+        return f"{option} does not apply to --what status; use --as-of DATE for a past day"
+    return f"{option} does not apply to --what {what}"
+
+
+def _write(
+    conn: sqlite3.Connection,
+    what: str,
+    fmt: str,
+    stream: TextIO,
+    filters: Filters,
+    geometry: Callable[[str], dict | None] | None,
+) -> int:
+    fields = FIELDS[what]
+    if fmt == "geojson":
+        if geometry is None:
+            from status.export_geo import geometry_lookup
+
+            geometry = geometry_lookup(conn)
+        return export_formats.write_geojson(stream, status_dicts(conn, filters), fields, geometry)
+    if fmt == "csv":
+        return export_formats.write_csv(stream, fields, rows(conn, what, "csv", filters))
+    objects = rows(conn, what, "json", filters)
+    if fmt == "ndjson":
+        return export_formats.write_ndjson(stream, objects)
+    return export_formats.write_json(stream, objects)
+
+
+@contextmanager
+def _opened(out: TextIO | Path | str) -> Iterator[TextIO]:
+    """A stream as given, or a new file written atomically (temp file + rename)."""
+    if not isinstance(out, str | os.PathLike):
+        yield out
+        return
+    path = Path(out)
+    if path.is_dir():
+        raise KratomError(f"-o {path} is a folder; give a file path (or - for stdout)")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    except OSError as exc:
+        raise KratomError(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        with open(handle, "w", encoding="utf-8", newline="") as stream:
+            yield stream
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise KratomError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
