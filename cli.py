@@ -96,6 +96,8 @@ class DateParam(click.ParamType):
 
 
 DATE = DateParam()
+# Proposal ids are SQLite integers: a larger number is a usage error, not an OverflowError.
+PROPOSAL_ID = click.IntRange(1, 2**63 - 1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -313,8 +315,9 @@ def _note_postal_codes(conn, where: tuple[str, ...]) -> None:
 
 
 def _region(conn, slug: str):
-    from status.lookup import Selection
+    from status.lookup import Selection, require_text
 
+    require_text(slug)
     if conn.execute("SELECT 1 FROM regions WHERE slug = ?", (slug.lower(),)).fetchone():
         return Selection(region=slug.lower())
     slugs = [r[0] for r in conn.execute("SELECT slug FROM regions ORDER BY slug")]
@@ -642,7 +645,7 @@ def review_list(ctx, show_all: bool, fmt: str) -> None:
 
 
 @review.command("show")
-@click.argument("proposal_id", type=int)
+@click.argument("proposal_id", type=PROPOSAL_ID)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.pass_context
 @friendly_errors
@@ -676,7 +679,7 @@ def _reviewer(by: str | None) -> str:
 
 
 @review.command("accept")
-@click.argument("proposal_id", type=int)
+@click.argument("proposal_id", type=PROPOSAL_ID)
 @click.option("--note", help="Why (kept with the decision).")
 @click.option("--effective", type=DATE, help="Effective date of the law (default: day found).")
 @click.option("--by", help="Who decides (default: your user name).")
@@ -691,7 +694,7 @@ def review_accept(ctx, proposal_id: int, note, effective, by) -> None:
 
 
 @review.command("reject")
-@click.argument("proposal_id", type=int)
+@click.argument("proposal_id", type=PROPOSAL_ID)
 @click.option("--note", required=True, help="Why (required; kept with the decision).")
 @click.option("--by", help="Who decides (default: your user name).")
 @click.pass_context
@@ -730,8 +733,17 @@ def classify(target: str, fmt: str) -> None:
 
 @cli.command()
 @click.argument("where", nargs=-1)
-@click.option("--what", default="status", metavar="status|history|changes|sources|checks")
-@click.option("--format", "fmt", default="csv", metavar="csv|json|ndjson|geojson|datapackage")
+@click.option(
+    "--what",
+    default="status",
+    help="status (default), history, changes, sources, checks or jurisdictions.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default="csv",
+    help="csv (default), json, ndjson, geojson or datapackage (a folder).",
+)
 @click.option("-o", "--output", default="-", help="File (folder for datapackage); - is stdout.")
 @click.option("--region", "regions", multiple=True, help="Region slug, e.g. us, europe.")
 @click.option("--since", type=DATE, help="Effective (checks: checked) on or after this date.")

@@ -32,6 +32,11 @@ from status.vocabulary import (
 )
 
 ENTRY_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+# Characters that hide or reorder text in a citation or a URL: C0 and C1 controls (but tab
+# and line ends), DEL, and the bidirectional embeddings, overrides and isolates ("Trojan
+# Source"). Curated text is shown on the site as it is written.
+HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+TEXT_FIELDS = ("citation", "summary", "evidence", "note", "disputed")
 REQUIRED = (
     "id",
     "effective",
@@ -82,20 +87,108 @@ def records_dir() -> Path:
 
 def read_files(folder: Path | None = None) -> tuple[list[tuple[Path, object]], list[Problem]]:
     """Parse every YAML file; a file that is not YAML is a problem, not a crash."""
-    import yaml
-
     folder = folder or records_dir()
     parsed, problems = [], []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            parsed.append((path, yaml.safe_load(path.read_text(encoding="utf-8"))))
-        except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            problems.append(Problem(path.name, None, f"not valid YAML: {_one_line(exc)}"))
+            parsed.append((path, load_yaml(path)))
+        except KratomError as exc:
+            problems.append(Problem(path.name, None, str(exc)))
     return parsed, problems
 
 
 def _one_line(exc: Exception) -> str:
     return " ".join(str(exc).split())
+
+
+# Data files arrive in pull requests, so reading one is bounded. A curated file is a few KB
+# and the sources registry under 100 KB.
+MAX_YAML_BYTES = 2_000_000
+MAX_YAML_DEPTH = 32
+_GUARDED_LOADER = None
+
+
+def load_yaml(path: Path, max_bytes: int = MAX_YAML_BYTES) -> object:
+    """`yaml.safe_load` of a data file, refusing with a one-line KratomError a file that
+    cannot be read, is over `max_bytes`, is not UTF-8 or not YAML, uses anchors and aliases
+    (`&a`/`*a`: a few lines of them expand to billions of values, "billion laughs", and
+    merge keys copy them), nests deeper than MAX_YAML_DEPTH or holds an integer beyond 64
+    bits. A date that does not exist (2025-02-30) stays text, for the validator to name.
+    """
+    import yaml
+
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise KratomError(f"is {size:,} bytes, over the limit of {max_bytes:,}")
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise KratomError(f"cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise KratomError(
+            f"not valid YAML: not UTF-8 (byte {exc.object[exc.start]:#04x} at offset {exc.start})"
+        ) from None
+    try:
+        return yaml.load(text, Loader=_guarded_loader())  # a SafeLoader, guarded
+    except yaml.YAMLError as exc:
+        raise KratomError(f"not valid YAML: {_one_line(exc)}") from None
+
+
+def _guarded_loader():
+    global _GUARDED_LOADER
+    if _GUARDED_LOADER is not None:
+        return _GUARDED_LOADER
+    import yaml
+    from yaml.composer import ComposerError
+    from yaml.constructor import ConstructorError
+
+    class GuardedLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                raise ComposerError(
+                    None,
+                    None,
+                    "YAML aliases (*name) are not allowed; write the value out",
+                    self.peek_event().start_mark,
+                )
+            self.depth += 1
+            try:
+                if self.depth > MAX_YAML_DEPTH:
+                    raise ComposerError(
+                        None,
+                        None,
+                        f"nested more than {MAX_YAML_DEPTH} levels deep",
+                        self.peek_event().start_mark,
+                    )
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+        def construct_yaml_int(self, node):
+            try:
+                value = super().construct_yaml_int(node)
+            except ValueError:  # more digits than Python converts
+                value = None
+            if value is None or not -(2**63) <= value < 2**63:
+                raise ConstructorError(
+                    None, None, "an integer larger than 64 bits", node.start_mark
+                )
+            return value
+
+        def construct_yaml_timestamp(self, node):
+            try:
+                return super().construct_yaml_timestamp(node)
+            except ValueError:
+                return self.construct_scalar(node)
+
+    GuardedLoader.add_constructor("tag:yaml.org,2002:int", GuardedLoader.construct_yaml_int)
+    GuardedLoader.add_constructor(
+        "tag:yaml.org,2002:timestamp", GuardedLoader.construct_yaml_timestamp
+    )
+    _GUARDED_LOADER = GuardedLoader
+    return GuardedLoader
 
 
 def validate(
@@ -123,7 +216,7 @@ def _validate_file(path: Path, doc: object, known: set[str]) -> tuple[list[dict]
         return [], problems
     code = doc.get("jurisdiction")
     if code != path.stem:
-        problem(None, f"jurisdiction {code!r} must equal the file name ({path.stem!r})")
+        problem(None, f"jurisdiction {_show(code)} must equal the file name ({path.stem!r})")
         return [], problems
     if code not in known:
         problem(
@@ -133,7 +226,8 @@ def _validate_file(path: Path, doc: object, known: set[str]) -> tuple[list[dict]
         )
         return [], problems
     if extra := set(doc) - {"jurisdiction", "entries"}:
-        problem(None, f"unknown keys {sorted(extra)}; only `jurisdiction` and `entries`")
+        keys = _show(sorted(extra, key=str), 200)
+        problem(None, f"unknown keys {keys}; only `jurisdiction` and `entries`")
     if not doc["entries"]:
         problem(None, "has no entries; add one or delete the file")
     records, seen_ids, previous = [], set(), None
@@ -180,10 +274,13 @@ def _validate_entry(entry: object, code: str, problem) -> dict | None:
         problem(f"missing {', '.join(missing)}")
         return None
     if unknown := set(entry) - set(REQUIRED) - set(OPTIONAL):
-        problem(f"unknown fields {sorted(unknown)}; see docs/curated-data.md for the format")
+        problem(
+            f"unknown fields {_show(sorted(unknown, key=str), 200)}; "
+            "see docs/curated-data.md for the format"
+        )
     entry_id = str(entry["id"])
-    if not ENTRY_ID.match(entry_id):
-        problem(f"id {entry_id!r} must be a lower-case slug such as 2016-sb226")
+    if not ENTRY_ID.fullmatch(entry_id):
+        problem(f"id {_show(entry_id)} must be a lower-case slug such as 2016-sb226")
     dates = {}
     for key in ("effective", "enacted", "expires", "checked"):
         value = entry.get(key)
@@ -193,7 +290,7 @@ def _validate_entry(entry: object, code: str, problem) -> dict | None:
             try:
                 value = dt.date.fromisoformat(str(value))
             except ValueError:
-                problem(f"{key} {value!r} is not a date; write YYYY-MM-DD")
+                problem(f"{key} {_show(value)} is not a date; write YYYY-MM-DD")
                 continue
         dates[key] = value
     if "effective" not in dates:
@@ -209,8 +306,8 @@ def _validate_entry(entry: object, code: str, problem) -> dict | None:
     expected = derive_status(entry["leaf"], entry["seven_oh"])
     if entry["status"] in STATUSES and expected != entry["status"]:
         problem(
-            f"status {entry['status']!r} does not follow from leaf {entry['leaf']!r} and "
-            f"seven_oh {entry['seven_oh']!r}: it should be {expected!r} "
+            f"status {entry['status']!r} does not follow from leaf {_show(entry['leaf'])} "
+            f"and seven_oh {_show(entry['seven_oh'])}: it should be {_show(expected)} "
             "(or correct leaf/seven_oh)"
         )
     _one_of(problem, "instrument", entry["instrument"], INSTRUMENTS)
@@ -223,15 +320,25 @@ def _validate_entry(entry: object, code: str, problem) -> dict | None:
     if not isinstance(conditions, dict):
         problem("conditions must be a mapping, e.g. {min_age: 21, labelling: true}")
         conditions = {}
+    checked = {}  # only well-typed conditions are kept (and can be stored as JSON)
     for key, value in conditions.items():
         kind = CONDITIONS.get(key)
         if kind is None:
-            problem(f"unknown condition {key!r}; use {', '.join(CONDITIONS)}")
+            problem(f"unknown condition {_show(key)}; use {', '.join(CONDITIONS)}")
         elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            problem(f"condition {key} must be a {kind.__name__}, not {value!r}")
+            problem(f"condition {key} must be a {kind.__name__}, not {_show(value)}")
+        elif _hidden_problem(problem, f"condition {key}", value) is None:
+            checked[key] = value
+    conditions = checked
+    for key in TEXT_FIELDS:
+        value = entry.get(key)
+        if isinstance(value, list | dict | set | bytes):
+            problem(f"{key} must be text, not a {type(value).__name__}")
+        _hidden_problem(problem, key, value)
     sources = entry.get("sources") or []
     if not isinstance(sources, list) or not all(
-        isinstance(u, str) and re.match(r"^https?://\S+$", u) for u in sources
+        isinstance(u, str) and re.fullmatch(r"https?://\S+", u) and not HIDDEN.search(u)
+        for u in sources
     ):
         problem("sources must be a list of http(s) URLs")
         sources = []
@@ -267,7 +374,26 @@ def _validate_entry(entry: object, code: str, problem) -> dict | None:
 
 def _one_of(problem, key: str, value: object, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
-        problem(f"{key} {value!r} is not one of {', '.join(allowed)}")
+        problem(f"{key} {_show(value)} is not one of {', '.join(allowed)}")
+
+
+def _show(value: object, limit: int = 80) -> str:
+    """repr(value) cut to `limit` characters: a problem names a bad value, not all of it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _hidden_problem(problem, key: str, value: object) -> str | None:
+    """Report a control or bidi-override character in a text value; return the message."""
+    found = HIDDEN.search(value) if isinstance(value, str) else None
+    if found is None:
+        return None
+    message = (
+        f"{key} has a hidden control character U+{ord(found.group()):04X} at position "
+        f"{found.start()}; delete it"
+    )
+    problem(message)
+    return message
 
 
 def _iso(value: dt.date | None) -> str | None:

@@ -2,9 +2,13 @@
 
 import datetime as dt
 
+from status.errors import KratomError
 
-class DateError(ValueError):
-    """A date that is not ISO 8601; the message names the value and the expected form."""
+
+class DateError(KratomError, ValueError):
+    """A date that is not ISO 8601; the message names the value and the expected form.
+
+    A KratomError, so that the CLI shows it as a message (a bad KRATOM_TODAY too)."""
 
 
 def parse_date(value: str | dt.date, what: str = "date") -> dt.date:

@@ -24,7 +24,7 @@ class Selection:
 
 def resolve(conn: sqlite3.Connection, where: str) -> Selection:
     """A code (`US-AL`), a name or alias (`alabama`, `UK`), or a region slug (`us`, `europe`)."""
-    text = where.strip()
+    text = require_text(where).strip()
     if not text:
         raise KratomError("an empty jurisdiction; give a code (US-AL), a name or a region slug")
     code = text.upper()
@@ -49,6 +49,18 @@ def resolve(conn: sqlite3.Connection, where: str) -> Selection:
     if _register_subdivision(conn, code):
         return Selection(codes=(code,))
     raise UnknownJurisdiction(_unknown_message(conn, where, key))
+
+
+def require_text(where: str) -> str:
+    """`where` itself, if it is text SQLite can take: a byte that is not UTF-8 in a command
+    line argument arrives as a lone surrogate, which cannot be encoded."""
+    try:
+        where.encode("utf-8")
+    except UnicodeEncodeError:
+        raise KratomError(
+            f"{where!r} is not valid UTF-8; check the terminal's encoding and type it again"
+        ) from None
+    return where
 
 
 def _exists(conn: sqlite3.Connection, sql: str, value: str) -> bool:

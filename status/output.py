@@ -35,8 +35,16 @@ def to_csv(rows: Iterable[dict], columns: Sequence[str]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([safe_cell(flat(row.get(c))) for c in columns])
+        writer.writerow([_line_breaks(safe_cell(flat(row.get(c)))) for c in columns])
     return buffer.getvalue()
+
+
+def _line_breaks(value: object) -> object:
+    """CR and CRLF inside a cell become LF: the csv module quotes only the characters of
+    the line terminator ("\n"), and a reader would split the row at a bare CR."""
+    if isinstance(value, str) and "\r" in value:
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    return value
 
 
 def to_json(rows: object) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from status import store
+from status.curated import HIDDEN
 from status.errors import KratomError
 from status.resources import data_dir
 
@@ -115,15 +116,15 @@ def registry_path() -> Path:
 
 def read_registry(path: Path | None = None) -> list:
     """The registry's entries; a file that is not YAML is a KratomError naming the file."""
-    import yaml
+    from status.curated import load_yaml
 
     path = path or registry_path()
     if not path.exists():
         return []
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise KratomError(f"{path.name}: not valid YAML: {' '.join(str(exc).split())}") from None
+        document = load_yaml(path) or {}
+    except KratomError as exc:
+        raise KratomError(f"{path.name}: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
         raise KratomError(f"{path.name}: must be a mapping with a list under `sources:`")
     return document["sources"]
@@ -134,9 +135,10 @@ def validate(entries: list, known_codes: Iterable[str]) -> tuple[list[Source], l
     known, seen = set(known_codes), set()
     sources, problems = [], []
     for index, entry in enumerate(entries, start=1):
-        label = entry.get("id", f"#{index}") if isinstance(entry, dict) else f"#{index}"
+        given = entry.get("id") if isinstance(entry, dict) else None
+        label = given[:80] if isinstance(given, str) and given else f"#{index}"
         found = _problems(entry, known)
-        if isinstance(entry, dict) and entry.get("id") in seen:
+        if isinstance(given, str) and given in seen:
             found.append("id is used twice; ids must be unique")
         problems.extend(f"sources.yaml, source {label}: {p}" for p in found)
         if not found:
@@ -153,23 +155,61 @@ def _problems(entry: object, known: set[str]) -> list[str]:
     if missing:
         return [f"missing {', '.join(missing)}"]
     if unknown := set(entry) - FIELDS:
-        problems.append(f"unknown fields {sorted(unknown)}; see docs/sources.md")
-    if not SOURCE_ID.match(str(entry["id"])):
+        problems.append(
+            f"unknown fields {_show(sorted(unknown, key=str), 200)}; see docs/sources.md"
+        )
+    if not isinstance(entry["id"], str) or not SOURCE_ID.fullmatch(entry["id"]):
         problems.append("id must be a lower-case slug (letters, digits, '-'), e.g. us-al-20-2-23")
-    if entry["jurisdiction"] not in known:
-        problems.append(f"jurisdiction {entry['jurisdiction']!r} is not a known code")
-    if not re.match(r"^https?://[^\s/]+\S*$", str(entry["url"])):
-        problems.append(f"url {entry['url']!r} is not an http(s) URL")
+    if not isinstance(entry["jurisdiction"], str) or entry["jurisdiction"] not in known:
+        problems.append(f"jurisdiction {_show(entry['jurisdiction'])} is not a known code")
+    url = entry["url"]
+    url_ok = isinstance(url, str) and re.fullmatch(r"https?://[^\s/]+\S*", url)
+    if not url_ok or HIDDEN.search(url):
+        problems.append(f"url {_show(url)} is not an http(s) URL")
     if entry["kind"] not in KINDS:
-        problems.append(f"kind {entry['kind']!r} is not one of {', '.join(KINDS)}")
+        problems.append(f"kind {_show(entry['kind'])} is not one of {', '.join(KINDS)}")
     if entry.get("publish", "review") not in PUBLISH:
-        problems.append(f"publish must be review or trusted, not {entry.get('publish')!r}")
+        problems.append(f"publish must be review or trusted, not {_show(entry.get('publish'))}")
     if (entry["kind"] == "api-feed") != (entry.get("api") is not None):
         problems.append("an api-feed names its api (and only an api-feed does)")
     elif entry.get("api") is not None and entry["api"] not in APIS:
-        problems.append(f"api {entry['api']!r} is not one of {', '.join(APIS)}")
+        problems.append(f"api {_show(entry['api'])} is not one of {', '.join(APIS)}")
+    problems.extend(_type_problems(entry))
     problems.extend(_selector_problems(entry))
     problems.extend(_anchor_problems(entry.get("anchors") or {}))
+    return problems
+
+
+def _show(value: object, limit: int = 80) -> str:
+    """repr(value) cut to `limit` characters: a problem names a bad value, not all of it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _type_problems(entry: dict) -> list[str]:
+    """The optional fields' types: what `save` stores and the crawl reads must be so."""
+    problems = []
+    for key in ("title", "citation", "note"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            problems.append(f"{key} must be text")
+    for key in ("exclude", "allowed_hosts"):
+        value = entry.get(key)
+        if value is not None and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            problems.append(f"{key} must be a list of strings")
+    hints = entry.get("hints")
+    if hints is not None:
+        try:
+            ok = isinstance(hints, dict) and all(isinstance(k, str) for k in hints)
+            ok = ok and bool(json.dumps(hints, sort_keys=True))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            problems.append("hints must be a mapping of names to values: {assume_enacted: true}")
+    for key in ("url_verified", "active"):
+        if key in entry and not isinstance(entry[key], bool):
+            problems.append(f"{key} must be true or false")
     return problems
 
 
@@ -181,12 +221,13 @@ def _selector_problems(entry: dict) -> list[str]:
     if not isinstance(watch, dict) or len(watch) > 1 or set(watch) - {"css", "xpath"}:
         return ["watch must be {css: SELECTOR} or {xpath: EXPRESSION} (or left out)"]
     empty = Selector(text="<html><body></body></html>")
-    checks = [("css", s) for s in entry.get("exclude") or []] + list(watch.items())
+    exclude = entry.get("exclude") if isinstance(entry.get("exclude"), list) else []
+    checks = [("css", s) for s in exclude] + list(watch.items())
     for how, expression in checks:
         try:
             empty.css(expression) if how == "css" else empty.xpath(expression)
         except Exception as exc:  # parsel raises several types for a bad expression
-            problems.append(f"{how} selector {expression!r} does not parse ({exc})")
+            problems.append(f"{how} selector {_show(expression)} does not parse ({str(exc)[:200]})")
     return problems
 
 
@@ -194,7 +235,8 @@ def _anchor_problems(anchors: object) -> list[str]:
     if not isinstance(anchors, dict) or set(anchors) - ANCHOR_KEYS:
         return [f"anchors may only have {', '.join(sorted(ANCHOR_KEYS))}"]
     problems = []
-    if not isinstance(anchors.get("contains", []), list):
+    contains = anchors.get("contains", [])
+    if not isinstance(contains, list) or not all(isinstance(c, str) for c in contains):
         problems.append("anchors.contains must be a list of strings expected on the page")
     if not isinstance(anchors.get("min_length", 0), int):
         problems.append("anchors.min_length must be an integer (characters)")

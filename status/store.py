@@ -98,8 +98,14 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as exc:
+            if conn.in_transaction:  # some errors end the transaction themselves
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise KratomError(
+                    f"migrating to schema version {number} failed ({exc}); the database "
+                    f"was left unchanged at schema version {number - 1}"
+                ) from exc
             raise
         applied.append(number)
     return applied
