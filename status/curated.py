@@ -20,6 +20,7 @@ from pathlib import Path
 from status import store
 from status.dates import now_iso
 from status.errors import KratomError
+from status.queries import RECORD_COLUMNS
 from status.resources import data_dir
 from status.vocabulary import (
     CONDITIONS,
@@ -404,29 +405,9 @@ def _text(value: object) -> str | None:
     return str(value).strip() if value not in (None, "") else None
 
 
-COMPARED = (
-    "jurisdiction",
-    "effective_date",
-    "effective_precision",
-    "enacted_date",
-    "expires_date",
-    "status",
-    "leaf_status",
-    "seven_oh_status",
-    "min_age",
-    "conditions",
-    "substances",
-    "instrument",
-    "citation",
-    "source_url",
-    "source_urls",
-    "summary",
-    "evidence",
-    "note",
-    "disputed",
-    "confidence",
-    "checked_date",
-)
+# What an edit of a curated entry can change: every record column but the bookkeeping.
+COMPARED = ("jurisdiction", *(c for c in RECORD_COLUMNS if c not in ("id", "method",
+                                                                    "recorded_at")))
 
 
 def load(conn: sqlite3.Connection, records: list[dict]) -> LoadReport:
