@@ -406,8 +406,10 @@ def _text(value: object) -> str | None:
 
 
 # What an edit of a curated entry can change: every record column but the bookkeeping.
-COMPARED = ("jurisdiction", *(c for c in RECORD_COLUMNS if c not in ("id", "method",
-                                                                    "recorded_at")))
+COMPARED = (
+    "jurisdiction",
+    *(c for c in RECORD_COLUMNS if c not in ("id", "method", "recorded_at")),
+)
 
 
 def load(conn: sqlite3.Connection, records: list[dict]) -> LoadReport:

@@ -116,8 +116,14 @@ def record_api_check(conn: sqlite3.Connection, check) -> CrawlSummary:
     """One API request (spiders.items.ApiCheck) as a check of its feed's source."""
     summary = CrawlSummary(checked=1)
     streak = _failure_streak(conn, check.source_id)
-    result = PageResult(check.source_id, check.checked_at, "ok" if check.ok else "failed",
-                        check.reason, check.http_status, check.url)
+    result = PageResult(
+        check.source_id,
+        check.checked_at,
+        "ok" if check.ok else "failed",
+        check.reason,
+        check.http_status,
+        check.url,
+    )
     if not check.ok:
         _insert_check(conn, result, "failed")
         summary.failed = 1

@@ -75,21 +75,31 @@ def record_document(conn: sqlite3.Connection, doc: Document, summary: EvidenceSu
 
 def known_tokens(conn: sqlite3.Connection, provider: str) -> dict[str, str | None]:
     """external id -> change token, so an unchanged bill costs no request."""
-    return dict(conn.execute(
-        "SELECT external_id, change_token FROM bills WHERE provider = ?", (provider,)))
+    return dict(
+        conn.execute("SELECT external_id, change_token FROM bills WHERE provider = ?", (provider,))
+    )
 
 
 def record_bill(conn: sqlite3.Connection, bill: Bill, summary: EvidenceSummary) -> None:
     """Insert or update a bill; a new bill or a new stage is one bill_event."""
     stamp = now_iso()
-    old = conn.execute("SELECT id, stage, change_token FROM bills WHERE provider = ? AND "
-                       "external_id = ?", (bill.provider, bill.external_id)).fetchone()
+    old = conn.execute(
+        "SELECT id, stage, change_token FROM bills WHERE provider = ? AND external_id = ?",
+        (bill.provider, bill.external_id),
+    ).fetchone()
     columns = {
-        "jurisdiction": bill.jurisdiction, "identifier": bill.identifier,
-        "session": bill.session, "title": bill.title, "sponsors": json.dumps(bill.sponsors),
-        "stage": bill.stage, "last_action": bill.last_action,
-        "last_action_date": bill.last_action_date, "url": bill.url, "text_url": bill.text_url,
-        "change_token": bill.change_token, "updated_at": stamp,
+        "jurisdiction": bill.jurisdiction,
+        "identifier": bill.identifier,
+        "session": bill.session,
+        "title": bill.title,
+        "sponsors": json.dumps(bill.sponsors),
+        "stage": bill.stage,
+        "last_action": bill.last_action,
+        "last_action_date": bill.last_action_date,
+        "url": bill.url,
+        "text_url": bill.text_url,
+        "change_token": bill.change_token,
+        "updated_at": stamp,
     }
     if old is None:
         bill_id = conn.execute(
@@ -123,8 +133,16 @@ def _save_actions(conn: sqlite3.Connection, bill_id: int, actions: list[dict]) -
     conn.executemany(
         "INSERT INTO bill_actions (bill_id, position, date, description, classification) "
         "VALUES (?, ?, ?, ?, ?)",
-        [(bill_id, n, a.get("date"), a.get("description"),
-          json.dumps(a.get("classification") or [])) for n, a in enumerate(actions)],
+        [
+            (
+                bill_id,
+                n,
+                a.get("date"),
+                a.get("description"),
+                json.dumps(a.get("classification") or []),
+            )
+            for n, a in enumerate(actions)
+        ],
     )
 
 
@@ -135,23 +153,40 @@ def _propose_from_bill(conn: sqlite3.Connection, bill_id: int, bill: Bill, stamp
 
     text = f"{bill.title or ''}. {bill.last_action or ''}"
     finding = classify(text, {"assume_enacted": True})
-    evidence = [f"{bill.identifier} ({bill.session}): {bill.title}",
-                f"Last action {bill.last_action_date}: {bill.last_action}"]
+    evidence = [
+        f"{bill.identifier} ({bill.session}): {bill.title}",
+        f"Last action {bill.last_action_date}: {bill.last_action}",
+    ]
     return conn.execute(
         "INSERT INTO proposals (jurisdiction, proposed_at, status, leaf_status, "
         "seven_oh_status, min_age, substances, evidence, diff, bill_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (bill.jurisdiction, stamp, finding.status, finding.leaf_status, finding.seven_oh_status,
-         finding.min_age, json.dumps(finding.substances), json.dumps(evidence), None, bill_id),
+        (
+            bill.jurisdiction,
+            stamp,
+            finding.status,
+            finding.leaf_status,
+            finding.seven_oh_status,
+            finding.min_age,
+            json.dumps(finding.substances),
+            json.dumps(evidence),
+            None,
+            bill_id,
+        ),
     ).lastrowid
 
 
-def bills(conn: sqlite3.Connection, jurisdictions: list[str] | None = None,
-          stages: list[str] | None = None) -> list[dict]:
+def bills(
+    conn: sqlite3.Connection,
+    jurisdictions: list[str] | None = None,
+    stages: list[str] | None = None,
+) -> list[dict]:
     """Tracked bills, most recent action first."""
-    sql = ("SELECT b.jurisdiction, j.name, b.identifier, b.session, b.title, b.stage, "
-           "b.last_action, b.last_action_date, b.url, b.provider, b.sponsors "
-           "FROM bills b JOIN jurisdictions j ON j.code = b.jurisdiction WHERE 1")
+    sql = (
+        "SELECT b.jurisdiction, j.name, b.identifier, b.session, b.title, b.stage, "
+        "b.last_action, b.last_action_date, b.url, b.provider, b.sponsors "
+        "FROM bills b JOIN jurisdictions j ON j.code = b.jurisdiction WHERE 1"
+    )
     params: list = []
     if jurisdictions:
         sql += f" AND b.jurisdiction IN ({', '.join('?' * len(jurisdictions))})"
@@ -159,19 +194,27 @@ def bills(conn: sqlite3.Connection, jurisdictions: list[str] | None = None,
     if stages:
         sql += f" AND b.stage IN ({', '.join('?' * len(stages))})"
         params += stages
-    rows = [dict(r) for r in conn.execute(
-        sql + " ORDER BY b.last_action_date DESC, b.jurisdiction, b.identifier", params)]
+    rows = [
+        dict(r)
+        for r in conn.execute(
+            sql + " ORDER BY b.last_action_date DESC, b.jurisdiction, b.identifier", params
+        )
+    ]
     for row in rows:
         row["sponsors"] = json.loads(row["sponsors"])
     return rows
 
 
 def get_state(conn: sqlite3.Connection, provider: str, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM api_state WHERE provider = ? AND key = ?",
-                       (provider, key)).fetchone()
+    row = conn.execute(
+        "SELECT value FROM api_state WHERE provider = ? AND key = ?", (provider, key)
+    ).fetchone()
     return row[0] if row else None
 
 
 def set_state(conn: sqlite3.Connection, provider: str, key: str, value: str) -> None:
-    conn.execute("INSERT INTO api_state VALUES (?, ?, ?) ON CONFLICT (provider, key) "
-                 "DO UPDATE SET value = excluded.value", (provider, key, value))
+    conn.execute(
+        "INSERT INTO api_state VALUES (?, ?, ?) ON CONFLICT (provider, key) "
+        "DO UPDATE SET value = excluded.value",
+        (provider, key, value),
+    )

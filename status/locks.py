@@ -30,8 +30,9 @@ def exclusive(db_path: str | os.PathLike, job: str) -> Iterator[None]:
         handle.seek(0)
         holder = handle.read().strip() or "another process"
         handle.close()
-        raise KratomError(f"another {job} is running on {path.name} ({holder}); "
-                          "try again when it ends") from None
+        raise KratomError(
+            f"another {job} is running on {path.name} ({holder}); try again when it ends"
+        ) from None
     handle.seek(0)
     handle.truncate()
     started = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()

@@ -1,0 +1,815 @@
+"""`kratom build`: the database as a static site, rebuilt incrementally, swapped atomically.
+
+    build("kratom.db", "_site", base_url="https://example.org/kratom/")
+
+The publisher only reads the database. Each output file has a fingerprint of its inputs
+(the jurisdiction's stamp, the generation of the group of pages it lists, the templates
+and code, the base URL, the day when the page shows it); a file whose fingerprint did not
+move is neither rendered nor written (`site_tree.Output.need`), a rendered file whose
+bytes did not change keeps its inode and mtime (`Output.put`). The site goes live in one
+swap at the end (`Output.finish`). Layout and contracts: docs/site.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import shutil
+import sqlite3
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from status import dates, feeds, site_data, site_exports, store
+from status import site_jurisdictions as work
+from status import site_pages as pages
+from status import site_views as words
+from status.lookup import Selection
+from status.queries import status_as_of
+from status.resources import site_dir
+from status.site_cache import Cache, Cached
+from status.site_data import Place, safe_code
+from status.site_mapview import MapView, us_view, world_view
+from status.site_render import Renderer, date_text
+from status.site_tree import Output
+
+CHANGES_PAGE_LIMIT = 1000
+FEED_LIMIT = 50
+SITEMAP_LIMIT = 50_000
+
+
+@dataclass
+class BuildReport:
+    """What a build did: files in the site, written, kept as they were, removed."""
+
+    out: Path
+    files: int
+    written: list[str]
+    kept: int
+    removed: list[str]
+    refused: list[str]
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def build(
+    db_path: str | Path,
+    out: str | Path,
+    *,
+    base_url: str | None = None,
+    today: dt.date | None = None,
+    full: bool = False,
+) -> BuildReport:
+    """Build (or bring up to date) the site in `out` from the database at `db_path`.
+
+    `full` ignores what earlier builds remembered and renders every page again (files
+    whose bytes are unchanged still keep their mtime).
+    """
+    started = time.perf_counter()
+    renderer = Renderer(base_url)
+    conn = store.connect(db_path)
+    output = cache = builder = None
+    try:
+        output = Output(out, full=full, salt=renderer.fingerprint())
+        cache = Cache(output.work / "cache.sqlite", _cache_salt())
+        builder = _Builder(conn, output, cache, renderer, today or dates.today(), str(db_path))
+        builder.run()
+        finish = time.perf_counter()
+        tree = output.finish()
+        # Only now: a crash before this line leaves the cache as it was, so the next build
+        # reads again whatever this one read (and finds the live pages it did not swap in).
+        cache.commit()
+        builder.timings["swap"] = time.perf_counter() - finish
+    except BaseException:
+        if builder is not None:
+            builder.abort()
+        if cache is not None:
+            cache.rollback()
+        if output is not None:
+            output.close()
+        raise
+    finally:
+        conn.close()
+        if cache is not None:
+            cache.close()
+    return BuildReport(
+        out=output.live,
+        files=len(output.target),
+        written=tree.written,
+        kept=tree.kept,
+        removed=tree.removed,
+        refused=builder.refused,
+        seconds=time.perf_counter() - started,
+        timings=builder.timings,
+    )
+
+
+def digest(*parts: object) -> str:
+    """A short fingerprint of anything with a stable repr (tuples, dicts, strings)."""
+    return hashlib.blake2b(repr(parts).encode(), digest_size=12).hexdigest()
+
+
+def _cache_salt() -> str:
+    """What the cached rows were computed by: a new version of it forgets them."""
+    package = Path(__file__).resolve().parent
+    names = ("queries.py", "site_data.py", "site_cache.py", "site_views.py")
+    return digest(*(hashlib.sha256((package / n).read_bytes()).hexdigest() for n in names))
+
+
+class _Builder:
+    """One build: reads, decides what changed, renders what is needed into the output."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        output: Output,
+        cache: Cache,
+        renderer: Renderer,
+        day: dt.date,
+        db_path: str,
+    ) -> None:
+        self.conn, self.output, self.renderer, self.day = conn, output, renderer, day
+        self.db_path = db_path
+        self.timings: dict[str, float] = {}
+        self.salt = output.salt
+        self.cache = cache
+        self.places, self.refused = site_data.places(conn)
+        self.regions = site_data.regions(conn)
+        self.region_by_slug = {r.slug: r for r in self.regions}
+        self.children: dict[str, list[str]] = defaultdict(list)
+        for code, place in self.places.items():
+            if place.parent in self.places:
+                self.children[place.parent].append(code)
+        self.rows: dict[str, dict] = {}
+        self.last_recorded: str | None = None
+        self._snapshots: list[tuple[str, dict[str, dict]]] | None = None
+        renderer.env.globals.update(
+            statuses=words.STATUS_ORDER,
+            status_label=words.STATUS_LABEL,
+            status_meaning=words.STATUS_MEANING,
+            method_text=words.METHOD_TEXT,
+            confidence_text=words.CONFIDENCE_TEXT,
+            regions_of=lambda code: (
+                " ".join(self.places[code].regions) if code in self.places else ""
+            ),
+            svg_style=(site_dir() / "static" / "map.css").read_text(encoding="utf-8"),
+            day=day,
+            today_iso=day.isoformat(),
+        )
+
+    def run(self) -> None:
+        self._timed("static", self.static)
+        self.cache.begin()
+        self.stamps = site_data.stamps(self.conn)
+        self.stamp_of = {
+            code: digest(self.stamps.get(code), place.identity())
+            for code, place in self.places.items()
+        }
+        self._timed("downloads", self.start_downloads)
+        self._timed("jurisdictions", self.jurisdictions)
+        self.generations = self.cache.generations()
+        self._timed("maps", self.maps)
+        self._timed("changes", self.change_log)
+        self._timed("feeds", self.feeds)
+        self._timed("data", self.data)
+        self._timed("sitemap", self.sitemap)
+
+    def _timed(self, name: str, step: Callable[[], None]) -> None:
+        started = time.perf_counter()
+        step()
+        self.timings[name] = time.perf_counter() - started
+
+    def _page(self, path: str, fp: str, render: Callable[[], bytes]) -> None:
+        if self.output.need(path, fp):
+            self.output.put(path, render(), fp)
+
+    def gen(self, key: str) -> int:
+        return self.generations.get(key, 0)
+
+    # --- assets ------------------------------------------------------------------
+
+    def static(self) -> None:
+        for path in sorted((site_dir() / "static").iterdir()):
+            if path.is_file() and safe_code_or_asset(path.name):
+                data = path.read_bytes()
+                self._page(f"static/{path.name}", digest(data), lambda data=data: data)
+        robots = "User-agent: *\nAllow: /\n"
+        if self.renderer.base_url:
+            robots += f"Sitemap: {self.renderer.base_url}sitemap.xml\n"
+        self._page("robots.txt", digest(robots), lambda: robots.encode())
+
+    # --- jurisdictions -----------------------------------------------------------
+
+    def jurisdictions(self) -> None:
+        """Bring the cache up to date, then render each jurisdiction's page and feed.
+
+        A jurisdiction is dirty when its stamp moved or a date it waited for came: it is
+        read again whatever its pages need. A clean one is rendered only if a page's
+        fingerprint moved (a child's status, a template, the base URL).
+        """
+        stamps = self.stamps
+        cached = self.cache.places()
+        iso = self.day.isoformat()
+        dirty = [
+            c
+            for c in self.places
+            if self.output.full
+            or c not in cached
+            or cached[c].stamp != self.stamp_of[c]
+            or cached[c].valid_until <= iso
+        ]
+        everything = len(dirty) == len(self.places)
+        fresh = {
+            r["code"]: r
+            for r in site_data.current(self.conn, self.day, None if everything else dirty)
+            if r["code"] in self.places
+        }
+        for code in sorted(set(cached) - set(self.places)):
+            self._forget(code)
+        self.rows = {c: words.slim(fresh[c]) if c in fresh else cached[c].row for c in self.places}
+        self.last_recorded = max((s[2] for s in stamps.values() if s[2]), default=None)
+        self.kids: dict[str, str] = {}
+        check = self._to_check(fresh, cached)
+        self.until = {c: cached[c].valid_until for c in self.places if c not in fresh}
+        # Pass 1: every dirty jurisdiction (read once: its cache entry, its feed, and its
+        # page unless it lists children) and the clean ones whose files may have moved.
+        # Pages that list children wait for pass 2, when every child's row is known.
+        parents, jobs = [], []
+        for code in self.places:
+            listing = code in self.children
+            if code in fresh:
+                jobs.append(work.Job(code, True, not listing, True, fresh[code]))
+            elif check is not None and code not in check:
+                self.output.keep_unchanged((work.page_path(code), work.feed_path(code)))
+                continue
+            else:
+                page = not listing and self._need_page(code)
+                feed = self.output.need(work.feed_path(code), self._feed_fp(code))
+                if page or feed:
+                    jobs.append(work.Job(code, False, page, feed))
+            if listing:
+                parents.append(code)
+        shared = work.Shared(
+            self.db_path,
+            self.renderer,
+            self.day,
+            self.places,
+            self.rows,
+            self.children,
+            self.region_by_slug,
+        )
+        for result in work.render_all(shared, jobs, self.conn):
+            code = result.code
+            if result.dirty:
+                self.until[code] = result.until
+                self._remember(
+                    self.places[code],
+                    fresh[code],
+                    result.changes,
+                    cached.get(code),
+                    result.until,
+                    result.began,
+                )
+            self._put(work.page_path(code), self._page_fp(code), result.page)
+            self._put(work.feed_path(code), self._feed_fp(code), result.feed)
+        # Pass 2: the pages that list children, now that every row is final.
+        for code in parents:
+            if self._need_page(code):
+                row = fresh.get(code) or next(site_data.current(self.conn, self.day, [code]))
+                records = site_data.timeline(self.conn, code)
+                data = work.render_page(shared, self.conn, self.places[code], row, records)
+                self.output.put(work.page_path(code), data, self._page_fp(code))
+
+    def _need_page(self, code: str) -> bool:
+        return self.output.need(work.page_path(code), self._page_fp(code))
+
+    def _to_check(self, fresh: dict, cached: dict[str, Cached]) -> set[str] | None:
+        """The clean jurisdictions whose pages may still have moved: parents of a dirty one
+        (their list of children) and everything under a renamed one (breadcrumbs). None
+        means all: the live site was built by other code, templates or base URL, or its
+        manifest cannot be trusted.
+        """
+        if not self.output.same_code:
+            return None
+        check = {self.places[c].parent for c in fresh if self.places[c].parent}
+        renamed = [
+            c
+            for c in fresh
+            if c in cached and cached[c].identity != digest(self.places[c].identity())
+        ]
+        while renamed:
+            code = renamed.pop()
+            for child in self.children.get(code, []):
+                if child not in check:
+                    check.add(child)
+                    renamed.append(child)
+        return check
+
+    def _put(self, path: str, fp: str, data: bytes | None) -> None:
+        """Stage freshly rendered bytes unless the live file has the same fingerprint."""
+        if data is not None and self.output.need(path, fp):
+            self.output.put(path, data, fp)
+
+    def _page_fp(self, code: str) -> str:
+        """A jurisdiction page's inputs: its stamp, the day it waits for, its status row,
+        its children's rows, its parents' and regions' names."""
+        place = self.places[code]
+        chain = [(a.code, a.name) for a in pages.ancestors(place, self.places)]
+        regions = [
+            (s, self.region_by_slug[s].name) for s in place.regions if s in self.region_by_slug
+        ]
+        return digest(
+            self.salt,
+            self.stamp_of[code],
+            self.until[code],
+            self.rows[code],
+            self._kids(code),
+            chain,
+            regions,
+        )
+
+    def _kids(self, code: str) -> str | None:
+        """What a page shows of its children: their names and status rows."""
+        if code not in self.children:
+            return None
+        if code not in self.kids:
+            self.kids[code] = digest(
+                [(c, self.places[c].name, self.rows[c]) for c in self.children[code]]
+            )
+        return self.kids[code]
+
+    def _feed_fp(self, code: str) -> str:
+        return digest(self.salt, self.stamp_of[code])
+
+    def _remember(
+        self,
+        place: Place,
+        row: dict,
+        changes: list[dict],
+        old: Cached | None,
+        until: str,
+        began: tuple[str, str] | None,
+    ) -> None:
+        """Store one jurisdiction's new state and raise the generations of what it touches."""
+        stamp = self.stamp_of[place.code]
+        years = self.cache.put_changes(place.code, changes)
+        stored = {
+            **words.slim(row),
+            "began": began[0] if began else None,
+            "began_precision": began[1] if began else None,
+        }
+        self.rows[place.code] = stored
+        identity = digest(place.identity())
+        if old is not None and old.identity != identity:  # renamed, moved: lists show names
+            years |= {int(c["effective_date"][:4]) for c in changes}
+        if old is not None and old.valid_until <= self.day.isoformat():
+            years.add(int(old.valid_until[:4]))  # an upcoming change is upcoming no more
+        if years:
+            self._touch_changes(place, years)
+        if old is None or old.row != stored:
+            self.cache.bump(["current"])
+        if (old is None or old.stamp != stamp) and _on_a_map(place):
+            self.cache.bump(["maphist"])
+        self.cache.put_place(place.code, stamp, until, stored, identity)
+
+    def _forget(self, code: str) -> None:
+        """A jurisdiction left the database (or its code is refused): drop its traces."""
+        years = self.cache.drop_place(code)
+        self.cache.bump(["current", "maphist", "changes", *(f"year:{y}" for y in years)])
+        self.cache.bump(f"region:{r.slug}" for r in self.regions)
+
+    def _touch_changes(self, place: Place, years: Iterable[int]) -> None:
+        self.cache.bump(["changes", *(f"year:{y}" for y in years)])
+        self.cache.bump(f"region:{r}" for r in place.regions)
+
+    # --- maps, snapshots and the front page --------------------------------------------
+
+    def maps(self) -> None:
+        us = us_view(self.places, self.rows, self.day)
+        world = world_view(self.places, self.rows, self.day)
+        members = self._members(us, world)
+        years = self._snapshot_years(members)
+        tag = digest(self.gen("maphist"), members, years)
+        fp = digest(
+            self.salt,
+            "index",
+            self.gen("current"),
+            self.gen("changes"),
+            tag,
+            self.day,
+            self.last_recorded,
+        )
+        self._page("index.html", fp, lambda: self._index(us, world, members, years, tag))
+        for year in years:
+            path = f"as-of/{year}/index.html"
+            page_fp = digest(self.salt, tag, year)
+            self._page(
+                path,
+                page_fp,
+                lambda year=year, path=path: self._snapshot_page(year, path, members, years, tag),
+            )
+        svg_fp = digest(self.salt, self.gen("current"), self.day)
+        for view in (us, world):
+            path = f"map/{view.key}.svg"
+            self._page(path, svg_fp, lambda view=view, path=path: self._standalone(view, path))
+
+    def _members(self, us: MapView, world: MapView) -> list[str]:
+        """Who is on the maps and in their tables: the jurisdictions snapshots follow."""
+        codes = set(us.codes) | set(world.codes)
+        codes |= set(pages.us_codes(self.places)) | set(pages.country_codes(self.places))
+        return sorted(c for c in codes if c in self.places)
+
+    def _snapshot_years(self, members: list[str]) -> list[int]:
+        """Past years in which something on the maps changed: one snapshot each."""
+        return [y for y in self.cache.years_of(members) if y < self.day.year]
+
+    def _snapshots_for(self, members: list[str], years: list[int], tag: str):
+        """(date, rows) at the end of each year, from `status_as_of` like `--as-of`."""
+        if self._snapshots is None:
+            stored = self.cache.blob("snapshots", tag)
+            if stored is None:
+                stored = [[f"{y}-12-31", self._rows_on(dt.date(y, 12, 31), members)] for y in years]
+                self.cache.put_blob("snapshots", tag, stored)
+            self._snapshots = [(d, rows) for d, rows in stored]
+        return self._snapshots
+
+    def _rows_on(self, day: dt.date, members: list[str]) -> dict[str, dict]:
+        rows = {}
+        for start in range(0, len(members), site_data.BATCH):
+            batch = tuple(members[start : start + site_data.BATCH])
+            for row in status_as_of(self.conn, day, [Selection(codes=batch)]):
+                rows[row["code"]] = {**words.slim(row), "upcoming": None}  # a past day
+        return rows
+
+    def _map_context(self, rows: dict[str, dict], day: dt.date) -> dict:
+        us = us_view(self.places, rows, day)
+        world = world_view(self.places, rows, day)
+        us_rows = pages.rows_for(pages.us_codes(self.places), rows, self.places)
+        world_rows = pages.rows_for(pages.country_codes(self.places), rows, self.places)
+        local_rows, local_more = pages.local_table(self.places, rows)
+        federal = None
+        if "US" in self.places:
+            federal = pages.table_row(
+                self.places["US"], rows.get("US", {"status": "unknown"}), self.places
+            )
+            federal["sentence"] = words.sentence("the United States (federal law)", federal["row"])
+        return {
+            "us_map": us,
+            "world_map": world,
+            "us_rows": us_rows,
+            "world_rows": world_rows,
+            "local_rows": local_rows,
+            "local_more": local_more,
+            "us_counts": pages.counts(us_rows),
+            "world_counts": pages.counts(world_rows),
+            "federal": federal,
+        }
+
+    def _index(self, us, world, members, years, tag) -> bytes:
+        snapshots = self._snapshots_for(members, years, tag)
+        today = {c: self.rows[c] for c in members}
+        timeline = pages.timeline_data(snapshots, (self.day.isoformat(), today))
+        latest = list(itertools.islice(self._named(self.cache.latest()), 10))
+        context = self._map_context(self.rows, self.day)
+        return self.renderer.render(
+            "index.html",
+            "index.html",
+            snapshot=None,
+            as_of=None,
+            snapshots=years,
+            timeline=timeline,
+            latest=latest,
+            recorded=self.last_recorded,
+            **context,
+        )
+
+    def _snapshot_page(self, year, path, members, years, tag) -> bytes:
+        snapshots = dict(self._snapshots_for(members, years, tag))
+        as_of = f"{year}-12-31"
+        context = self._map_context(snapshots[as_of], dt.date(year, 12, 31))
+        return self.renderer.render(
+            "index.html",
+            path,
+            snapshot=year,
+            as_of=as_of,
+            snapshots=years,
+            timeline=None,
+            latest=[],
+            recorded=None,
+            **context,
+        )
+
+    def _standalone(self, view: MapView, path: str) -> bytes:
+        """map/us.svg and map/world.svg: the date, the legend and the credit inside."""
+        table = (
+            pages.rows_for(view.codes, self.rows, self.places)
+            if view.key == "world"
+            else (pages.rows_for(pages.us_codes(self.places), self.rows, self.places))
+        )
+        where = self.renderer.absolute("") or "the kratom-status site"
+        credit = (
+            "US Census Bureau via us-atlas" if view.key == "us" else "Natural Earth via world-atlas"
+        )
+        footer = {
+            "counts": pages.counts(_unique(table)),
+            "title": f"{view.title}.",
+            "credit": f"Source: kratom-status ({where}); map data: {credit} (public domain).",
+        }
+        return self.renderer.render("map.svg", path, view=view, footer=footer)
+
+    # --- the change log -----------------------------------------------------------------
+
+    def _named(self, changes: Iterable[dict]) -> Iterable[dict]:
+        for change in changes:
+            place = self.places.get(change["jurisdiction"])
+            if place is not None:
+                yield {**change, "name": place.name}
+
+    def change_log(self) -> None:
+        """changes/: the latest changes, one page per year and per region.
+
+        Each list holds at most CHANGES_PAGE_LIMIT rows (a page must stay readable at any
+        scale); the complete log is history.csv and `kratom changes`.
+        """
+        years = self.cache.years()
+        common = {"years": years, "region_links": self.regions}
+        shape = digest(years, [(r.slug, r.name) for r in self.regions])
+        path = "changes/index.html"
+        fp = digest(self.salt, "changes", self.gen("changes"), shape)
+        if self.output.need(path, fp):
+            latest = list(itertools.islice(self._named(self.cache.latest()), CHANGES_PAGE_LIMIT))
+            self._change_page(
+                path, fp, "Change log", latest, self.cache.count(), common, filterable=True
+            )
+        for year in years:
+            path = f"changes/{year}/index.html"
+            fp = digest(self.salt, self.gen(f"year:{year}"), shape)
+            if self.output.need(path, fp):
+                listed, total = self.cache.year(year, CHANGES_PAGE_LIMIT)
+                self._change_page(
+                    path,
+                    fp,
+                    f"Changes in {year}",
+                    list(self._named(listed)),
+                    total,
+                    common,
+                    year=year,
+                    filterable=True,
+                )
+        wanted = {}
+        for region in self.regions:
+            path = f"changes/region/{region.slug}/index.html"
+            fp = digest(self.salt, self.gen(f"region:{region.slug}"), region.name, shape)
+            if self.output.need(path, fp):
+                wanted[region.slug] = (path, fp)
+        found = self._by_region(self.cache.latest(), set(wanted), CHANGES_PAGE_LIMIT + 1)
+        for slug, (path, fp) in wanted.items():
+            region = self.region_by_slug[slug]
+            listed = found[slug]
+            self._change_page(
+                path,
+                fp,
+                f"Changes in {region.name}",
+                listed[:CHANGES_PAGE_LIMIT],
+                len(listed),
+                common,
+                region=region,
+            )
+
+    def _change_page(
+        self, path, fp, heading, listed, total, common, year=None, region=None, filterable=False
+    ) -> None:
+        more = (
+            "older ones are on the yearly pages"
+            if year is None and region is None
+            else "the complete list is in data/history.csv and `kratom changes`"
+        )
+        html = self.renderer.render(
+            "changes.html",
+            path,
+            heading=heading,
+            caption=f"{heading}, newest first",
+            changes=listed,
+            shown=len(listed),
+            total=total,
+            more=more,
+            year=year,
+            region=region,
+            feed_path=f"feeds/region/{region.slug}.atom" if region else "feeds/changes.atom",
+            filterable=filterable,
+            **common,
+        )
+        self.output.put(path, html, fp)
+
+    def _by_region(self, changes: Iterable[dict], slugs: set[str], limit: int) -> dict:
+        """The first `limit` changes of each region, in one pass over the change list."""
+        found: dict[str, list[dict]] = {s: [] for s in slugs}
+        open_slugs = set(slugs)
+        for change in self._named(changes):
+            if not open_slugs:
+                break
+            for slug in self.places[change["jurisdiction"]].regions:
+                if slug in open_slugs:
+                    found[slug].append(change)
+                    if len(found[slug]) >= limit:
+                        open_slugs.discard(slug)
+        return found
+
+    # --- feeds -----------------------------------------------------------------------
+
+    def feeds(self) -> None:
+        path, json_path = "feeds/changes.atom", "feeds/changes.json"
+        fp = digest(self.salt, self.gen("changes"))
+        if self.output.need(path, fp) | self.output.need(json_path, fp):
+            latest = list(itertools.islice(self._named(self.cache.recorded()), FEED_LIMIT))
+            feed = self._feed(
+                path,
+                feeds.feed_id("changes"),
+                "all changes",
+                "Every change of kratom's legal status, in every country, US "
+                "state and local jurisdiction tracked.",
+                "changes/",
+                latest,
+            )
+            feed.json_link = self.renderer.link(json_path, path)
+            self.output.put(path, feeds.atom(feed), fp)
+            json_feed = self._feed(
+                json_path,
+                feeds.feed_id("changes"),
+                "all changes",
+                feed.subtitle,
+                "changes/",
+                latest,
+            )
+            json_feed.json_link = self.renderer.link(json_path, json_path)
+            absolute = self.renderer.base_url is not None
+            self.output.put(json_path, feeds.json_feed(json_feed, absolute), fp)
+        wanted = {}
+        for region in self.regions:
+            path = f"feeds/region/{region.slug}.atom"
+            fp = digest(self.salt, self.gen(f"region:{region.slug}"), region.name)
+            if self.output.need(path, fp):
+                wanted[region.slug] = (path, fp)
+        found = self._by_region(self.cache.recorded(), set(wanted), FEED_LIMIT)
+        for slug, (path, fp) in wanted.items():
+            region = self.region_by_slug[slug]
+            feed = self._feed(
+                path,
+                feeds.feed_id("region", slug),
+                region.name,
+                f"Every change of kratom's legal status in {region.name}.",
+                f"changes/region/{slug}/",
+                found[slug],
+            )
+            self.output.put(path, feeds.atom(feed), fp)
+        path = "feeds/index.html"
+        fp = digest(self.salt, [(r.slug, r.name) for r in self.regions])
+        self._page(path, fp, lambda: self.renderer.render("feeds.html", path, regions=self.regions))
+
+    def _feed(self, path, feed_id, what, subtitle, page, changes) -> feeds.Feed:
+        return feeds.Feed(
+            id=feed_id,
+            title=f"Kratom legal status: {what}",
+            subtitle=subtitle,
+            self_link=self.renderer.link(path, path),
+            page_link=self.renderer.link(page, path),
+            entries=pages.entries(changes, self.places, lambda p: self.renderer.link(p, path)),
+        )
+
+    # --- downloads --------------------------------------------------------------------
+
+    def start_downloads(self) -> None:
+        """Start writing data/ in a separate process if it is out of date: exporting every
+        record takes long at scale and needs no page, so it runs beside the rendering."""
+        self.data_fp = digest(
+            self.salt,
+            site_exports.code_fingerprint(),
+            site_data.content_signature(self.conn, digest(sorted(self.stamp_of.items()))),
+            self.day,
+        )
+        names = [name for name, _ in site_exports.DOWNLOADS]
+        self.downloads_needed = [n for n in names if self.output.need(f"data/{n}", self.data_fp)]
+        self.downloads = None
+        if self.downloads_needed:
+            folder = self.output.temp_path("data")
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+            self.downloads = site_exports.start(self.db_path, folder, self.day)
+
+    def data(self) -> None:
+        if self.downloads is not None:
+            try:
+                folder = self.downloads.wait()
+                for name in self.downloads_needed:
+                    self.output.put_file(f"data/{name}", folder / name, self.data_fp)
+            finally:
+                shutil.rmtree(self.downloads.folder, ignore_errors=True)
+        names = [name for name, _ in site_exports.DOWNLOADS]
+        sizes = [(self.output.stage / "data" / n).stat().st_size for n in names]
+        files = [
+            {"name": n, "what": what, "size": site_exports.size_text(size)}
+            for (n, what), size in zip(site_exports.DOWNLOADS, sizes, strict=True)
+        ]
+        path = "data/index.html"
+        self._page(
+            path,
+            digest(self.salt, self.data_fp, sizes),
+            lambda: self.renderer.render(
+                "data.html", path, files=files, dictionary=site_exports.dictionary()
+            ),
+        )
+
+    def abort(self) -> None:
+        """After a failure: stop the downloads process, if any."""
+        if getattr(self, "downloads", None) is not None:
+            self.downloads.stop()
+
+    def sitemap(self) -> None:
+        """sitemap.xml (sitemaps.org 0.9), only with a base URL: it needs absolute URLs."""
+        if not self.renderer.base_url:
+            return
+        pages_ = sorted(p for p in self.output.target if p.endswith(".html"))
+        chunks = [pages_[i : i + SITEMAP_LIMIT] for i in range(0, len(pages_), SITEMAP_LIMIT)]
+        names = (
+            ["sitemap.xml"]
+            if len(chunks) == 1
+            else [f"sitemap-{i + 1}.xml" for i in range(len(chunks))]
+        )
+        for name, chunk in zip(names, chunks, strict=True):
+            self._page(
+                name,
+                digest(self.salt, chunk),
+                lambda chunk=chunk: _urlset(self.renderer.absolute(_pretty(p)) for p in chunk),
+            )
+        if len(names) > 1:
+            self._page(
+                "sitemap.xml",
+                digest(self.salt, names),
+                lambda: _sitemap_index(self.renderer.absolute(n) for n in names),
+            )
+
+
+# --- small helpers ------------------------------------------------------------------
+
+
+def _on_a_map(place: Place) -> bool:
+    """Countries, US states, DC, territories and counties (markers) are drawn."""
+    return not place.is_local or place.kind == "county"
+
+
+def _unique(table: list[dict]) -> list[dict]:
+    seen, result = set(), []
+    for row in table:
+        if row["code"] not in seen:
+            seen.add(row["code"])
+            result.append(row)
+    return result
+
+
+def safe_code_or_asset(name: str) -> bool:
+    return safe_code(name) or (all(c.isalnum() or c in "._-" for c in name) and name[0] != ".")
+
+
+def _pretty(path: str) -> str:
+    return path[: -len("index.html")] if path.endswith("index.html") else path
+
+
+def _urlset(urls: Iterable[str]) -> bytes:
+    from xml.sax.saxutils import escape
+
+    body = "".join(f"<url><loc>{escape(u)}</loc></url>\n" for u in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{body}</urlset>\n"
+    ).encode()
+
+
+def _sitemap_index(urls: Iterable[str]) -> bytes:
+    from xml.sax.saxutils import escape
+
+    body = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>\n" for u in urls)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{body}</sitemapindex>\n"
+    ).encode()
+
+
+def describe(report: BuildReport) -> str:
+    """The summary line `kratom build` prints."""
+    text = (
+        f"built {report.out}: {report.files} files, {len(report.written)} written, "
+        f"{report.kept} unchanged, {len(report.removed)} removed in {report.seconds:.1f} s"
+    )
+    if report.refused:
+        text += f"\n  skipped {len(report.refused)} jurisdiction code(s) unsafe as paths: " + (
+            ", ".join(repr(c) for c in report.refused[:5])
+        )
+    return text
+
+
+__all__ = ["BuildReport", "build", "date_text", "describe"]

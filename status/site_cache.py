@@ -1,0 +1,216 @@
+"""The build's memory between runs: what each jurisdiction looked like when last built.
+
+A rebuild after one change must not re-read fifty thousand timelines. So the builder keeps,
+next to the output (in `.DIR.kratom/cache.sqlite`), per jurisdiction its stamp (see
+`site_data.stamps`), its status row and its changes, and a generation counter per group
+of pages (a year of the change log, a region, the maps). A jurisdiction is read again only
+when its stamp moved or a date it was waiting for has come (`site_data.valid_until`);
+the counters of the groups it touches go up, and a page's fingerprint includes the
+counters it depends on. Nothing here is a source of truth: deleting the file only makes
+the next build a full one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+CHANGE_FIELDS = (
+    "record_id",
+    "effective_date",
+    "effective_precision",
+    "previous_status",
+    "status",
+    "citation",
+    "source_url",
+    "summary",
+    "evidence",
+    "confidence",
+    "method",
+    "recorded_at",
+)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS places (
+    code TEXT PRIMARY KEY, stamp TEXT NOT NULL, valid_until TEXT NOT NULL, row TEXT NOT NULL,
+    identity TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS changes (
+    code TEXT NOT NULL, year INTEGER NOT NULL, {", ".join(CHANGE_FIELDS)},
+    PRIMARY KEY (code, record_id));
+CREATE INDEX IF NOT EXISTS changes_order ON changes (effective_date DESC, code, record_id DESC);
+CREATE INDEX IF NOT EXISTS changes_year ON changes (year);
+CREATE INDEX IF NOT EXISTS changes_recorded
+    ON changes (recorded_at DESC, effective_date DESC, code, record_id DESC);
+CREATE TABLE IF NOT EXISTS generations (key TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, tag TEXT NOT NULL, value TEXT NOT NULL);
+"""
+_ORDER = "ORDER BY effective_date DESC, code, record_id DESC"
+
+
+@dataclass(frozen=True)
+class Cached:
+    stamp: str
+    valid_until: str
+    row: dict
+    identity: str
+
+
+class Cache:
+    """Reads freely; writes inside one transaction from `begin` to `commit`."""
+
+    def __init__(self, path: Path, salt: str) -> None:
+        self.conn = conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA cache_size = -131072")
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
+        if row is None or row[0] != salt:
+            self._reset(salt)
+        self._bumped: set[str] = set()
+
+    def _reset(self, salt: str) -> None:
+        """New code computed the cache: forget it all. Generations only ever go up, so a
+        page built before cannot be mistaken for one built from the new cache."""
+        for table in ("places", "changes", "blobs"):
+            self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        self.conn.executescript(_SCHEMA)
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", (salt,))
+
+    def begin(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def commit(self) -> None:
+        self._bumped.clear()
+        self.conn.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # --- jurisdictions ---------------------------------------------------------------
+
+    def places(self) -> dict[str, Cached]:
+        rows = self.conn.execute("SELECT code, stamp, valid_until, row, identity FROM places")
+        return {
+            code: Cached(stamp, until, json.loads(row), identity)
+            for code, stamp, until, row, identity in rows
+        }
+
+    def put_place(self, code: str, stamp: str, valid_until: str, row: dict, identity: str) -> None:
+        """Remember a jurisdiction's stamp, status row and identity (name, parent, ...)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO places (code, stamp, valid_until, row, identity) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (code, stamp, valid_until, json.dumps(row, separators=(",", ":")), identity),
+        )
+
+    def drop_place(self, code: str) -> set[int]:
+        """Forget a jurisdiction that left the database; the years its changes were in."""
+        years = self.put_changes(code, [])
+        self.conn.execute("DELETE FROM places WHERE code = ?", (code,))
+        return years
+
+    def put_changes(self, code: str, changes: list[dict]) -> set[int]:
+        """Replace one jurisdiction's changes; the years whose list is now different."""
+        old = {
+            row[1]: row
+            for row in self.conn.execute(
+                f"SELECT year, {', '.join(CHANGE_FIELDS)} FROM changes WHERE code = ?", (code,)
+            )
+        }
+        new = {c["record_id"]: _change_row(c) for c in changes}
+        if old == new:
+            return set()
+        years = {row[0] for key, row in old.items() if new.get(key) != row}
+        years |= {row[0] for key, row in new.items() if old.get(key) != row}
+        self.conn.execute("DELETE FROM changes WHERE code = ?", (code,))
+        self.conn.executemany(
+            f"INSERT INTO changes (code, year, {', '.join(CHANGE_FIELDS)}) "
+            f"VALUES (?, {', '.join('?' * (len(CHANGE_FIELDS) + 1))})",
+            [(code, *row) for row in new.values()],
+        )
+        return years
+
+    # --- the change log ----------------------------------------------------------------
+
+    def latest(self) -> Iterator[dict]:
+        """Every change, newest first (the order of `kratom changes`); read lazily."""
+        yield from self._dicts(f"SELECT code, {', '.join(CHANGE_FIELDS)} FROM changes {_ORDER}")
+
+    def recorded(self) -> Iterator[dict]:
+        """Every change, last recorded first (the order of the feeds): news is what we learnt."""
+        yield from self._dicts(
+            f"SELECT code, {', '.join(CHANGE_FIELDS)} FROM changes "
+            "ORDER BY recorded_at DESC, effective_date DESC, code, record_id DESC"
+        )
+
+    def year(self, year: int, limit: int) -> tuple[list[dict], int]:
+        """The newest `limit` changes effective in `year`, and how many there are in all."""
+        rows = list(
+            self._dicts(
+                f"SELECT code, {', '.join(CHANGE_FIELDS)} FROM changes WHERE year = ? {_ORDER} "
+                "LIMIT ?",
+                (year, limit),
+            )
+        )
+        total = self.conn.execute("SELECT count(*) FROM changes WHERE year = ?", (year,))
+        return rows, total.fetchone()[0]
+
+    def years(self) -> list[int]:
+        return [row[0] for row in self.conn.execute("SELECT DISTINCT year FROM changes ORDER BY 1")]
+
+    def years_of(self, codes: list[str]) -> list[int]:
+        """The years in which any of these jurisdictions changed."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT year FROM changes WHERE code IN (SELECT value FROM json_each(?)) "
+            "ORDER BY year",
+            (json.dumps(codes),),
+        )
+        return [row[0] for row in rows]
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+
+    def _dicts(self, sql: str, params: tuple = ()) -> Iterator[dict]:
+        names = ("jurisdiction", *CHANGE_FIELDS)
+        for row in self.conn.execute(sql, params):
+            yield dict(zip(names, row, strict=True))
+
+    # --- generations and stored values ----------------------------------------------
+
+    def bump(self, keys: Iterable[str]) -> None:
+        """Raise the generation of each group of pages (once per build: any rise will do)."""
+        new = sorted(set(keys) - self._bumped)
+        if not new:
+            return
+        self._bumped.update(new)
+        self.conn.executemany(
+            "INSERT INTO generations (key, n) VALUES (?, 1) "
+            "ON CONFLICT(key) DO UPDATE SET n = n + 1",
+            [(k,) for k in new],
+        )
+
+    def generations(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT key, n FROM generations"))
+
+    def blob(self, key: str, tag: str) -> object | None:
+        """A stored value, if it was computed for the same `tag` (inputs)."""
+        row = self.conn.execute("SELECT tag, value FROM blobs WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[1]) if row and row[0] == tag else None
+
+    def put_blob(self, key: str, tag: str, value: object) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO blobs (key, tag, value) VALUES (?, ?, ?)",
+            (key, tag, json.dumps(value, separators=(",", ":"))),
+        )
+
+
+def _change_row(change: dict) -> tuple:
+    return (int(change["effective_date"][:4]), *(change[f] for f in CHANGE_FIELDS))

@@ -1,0 +1,242 @@
+"""What the site reads from the database, through `status.queries` and plain lookups.
+
+The publisher only reads. Point-in-time answers come from `queries.status_as_of`, the
+timeline of one jurisdiction from `queries.history`; a change is a history record whose
+status differs from the one before, except an undated baseline — the rule of
+`queries.changes`, applied to the history the page already holds (a test checks the two
+agree), so a build reads each jurisdiction's records once.
+
+`stamps` is the cheap fingerprint that makes rebuilds incremental: per jurisdiction, how
+many records it has, the highest id, the latest recorded time (every new version of a
+record is recorded anew, see docs/data-dictionary.md) and the latest check of its sources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from status.legislative import bills
+from status.lookup import Selection
+from status.queries import history, status_as_of
+
+# Codes become folder and file names: ISO 3166-1/-2 or a local code under its parent,
+# upper-case ASCII letters, digits and single hyphens only (no dots, slashes, spaces).
+CODE = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?(-[A-Z0-9]+)*$")
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+MAX_CODE_LENGTH = 64
+US_STATE_KINDS = ("state", "district")
+LOCAL_KINDS = ("county", "city", "town", "village")
+BATCH = 500
+PENDING_STAGES = ("introduced", "passed-one-chamber", "passed-both")
+
+
+def safe_code(code: str) -> bool:
+    """True if `code` may be used as a path segment (validated before any file is named)."""
+    return isinstance(code, str) and len(code) <= MAX_CODE_LENGTH and bool(CODE.match(code))
+
+
+def safe_slug(slug: str) -> bool:
+    return isinstance(slug, str) and len(slug) <= MAX_CODE_LENGTH and bool(SLUG.match(slug))
+
+
+@dataclass(frozen=True)
+class Place:
+    """One jurisdiction as the site needs it: identity, where it sits, what it belongs to."""
+
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+    fips: str | None
+    iso_numeric: str | None
+    regions: tuple[str, ...]
+
+    @property
+    def is_local(self) -> bool:
+        return self.kind in LOCAL_KINDS
+
+    def identity(self) -> tuple:
+        return (self.name, self.kind, self.parent, self.fips, self.iso_numeric, self.regions)
+
+
+@dataclass(frozen=True)
+class Region:
+    slug: str
+    name: str
+    kind: str
+    parent: str | None
+
+
+def places(conn: sqlite3.Connection) -> tuple[dict[str, Place], list[str]]:
+    """Every jurisdiction whose code is safe to publish, and the codes that were refused."""
+    members: dict[str, list[str]] = {}
+    for code, region in conn.execute(
+        "SELECT jurisdiction, region FROM jurisdiction_regions ORDER BY jurisdiction, region"
+    ):
+        members.setdefault(code, []).append(region)
+    result, refused = {}, []
+    for row in conn.execute(
+        "SELECT code, name, kind, parent, fips, iso_numeric FROM jurisdictions ORDER BY code"
+    ):
+        code = row[0]
+        if not safe_code(code):
+            refused.append(code)
+            continue
+        result[code] = Place(*row, regions=tuple(members.get(code, ())))
+    return result, refused
+
+
+def regions(conn: sqlite3.Connection) -> list[Region]:
+    """Every region with a URL-safe slug, broadest kinds first."""
+    rows = conn.execute("SELECT slug, name, kind, parent FROM regions ORDER BY kind, name")
+    return [Region(*row) for row in rows if safe_slug(row[0])]
+
+
+def stamps(conn: sqlite3.Connection) -> dict[str, tuple]:
+    """Per jurisdiction: what moves whenever its records, checks or tracked bills change.
+
+    (record count, highest record id, latest recorded time, latest check id, bills)
+    """
+    result: dict[str, list] = {}
+
+    def slot(code: str) -> list:
+        return result.setdefault(code, [0, None, None, None, None])
+
+    for code, count, top, recorded in conn.execute(
+        "SELECT jurisdiction, count(*), max(id), max(recorded_at) FROM records "
+        "GROUP BY jurisdiction"
+    ):
+        slot(code)[:3] = [count, top, recorded]
+    for code, check in conn.execute(
+        "SELECT s.jurisdiction, max(c.id) FROM checks c JOIN sources s ON s.id = c.source_id "
+        "GROUP BY s.jurisdiction"
+    ):
+        slot(code)[3] = check
+    for code, count, updated in _bill_stamps(conn):
+        slot(code)[4] = (count, updated)
+    return {code: tuple(values) for code, values in result.items()}
+
+
+def _bill_stamps(conn: sqlite3.Connection) -> list[tuple]:
+    try:
+        return conn.execute(
+            "SELECT jurisdiction, count(*), max(updated_at) FROM bills GROUP BY jurisdiction"
+        ).fetchall()
+    except sqlite3.OperationalError:  # a database from before bills were tracked
+        return []
+
+
+def pending_bills(conn: sqlite3.Connection, code: str) -> list[dict]:
+    """Bills not yet law nor dead, most recent action first (evidence, never a status)."""
+    try:
+        return bills(conn, [code], list(PENDING_STAGES))
+    except sqlite3.OperationalError:
+        return []
+
+
+def current(
+    conn: sqlite3.Connection, day: dt.date, codes: Iterable[str] | None = None
+) -> Iterator[dict]:
+    """`status_as_of(day)` for the given codes (all if None), in batches."""
+    if codes is None:
+        yield from status_as_of(conn, day)
+        return
+    codes = list(codes)
+    for start in range(0, len(codes), BATCH):
+        batch = tuple(codes[start : start + BATCH])
+        yield from status_as_of(conn, day, [Selection(codes=batch)])
+
+
+def timeline(conn: sqlite3.Connection, code: str) -> list[dict]:
+    """One jurisdiction's records, oldest first, each with `previous_status` and `is_change`."""
+    return history(conn, code)
+
+
+def is_change(record: dict) -> bool:
+    """The rule of `queries.changes`: a new status, and a dated one (not a baseline)."""
+    return record["is_change"] and record["effective_precision"] != "unknown"
+
+
+def changes_of(records: list[dict]) -> list[dict]:
+    """The changes in one timeline, newest first (the order of the change log)."""
+    return [r for r in reversed(records) if is_change(r)]
+
+
+def compact_change(record: dict) -> dict:
+    """A history record as the change log, the feeds and the build cache keep it."""
+    return {
+        "record_id": record["id"],
+        "effective_date": record["effective_date"],
+        "effective_precision": record["effective_precision"],
+        "previous_status": record["previous_status"],
+        "status": record["status"],
+        "citation": record["citation"],
+        "source_url": record["source_url"],
+        "summary": record["summary"],
+        "evidence": record["evidence"],
+        "confidence": record["confidence"],
+        "method": record["method"],
+        "recorded_at": record["recorded_at"],
+    }
+
+
+def valid_until(records: list[dict], day: dt.date) -> str:
+    """The first day on which this jurisdiction's pages read differently without any edit.
+
+    An upcoming record takes effect, or an emergency rule passes its expiry date ("expires"
+    becomes "expired"); until then the cached status row and the rendered pages stay right.
+    """
+    iso = day.isoformat()
+    wake = [r["effective_date"] for r in records if r["effective_date"] > iso]
+    for r in records:
+        if r["expires_date"]:
+            after = (dt.date.fromisoformat(r["expires_date"]) + dt.timedelta(days=1)).isoformat()
+            if after > iso:
+                wake.append(after)
+    return min(wake, default="9999-12-31")
+
+
+def content_signature(conn: sqlite3.Connection, jurisdictions: str) -> str:
+    """What the downloads (exports and the database copy) depend on, cheaply.
+
+    `jurisdictions` is the digest of every jurisdiction's stamp and identity (records,
+    checks, bills, names); append-mostly tables (audit, checks, snapshots, proposals)
+    count through their row count and highest rowid; the small tables people edit in
+    place (regions, sources, proposals' decisions) through their whole content.
+    """
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(jurisdictions.encode())
+    digest.update(repr(conn.execute("PRAGMA user_version").fetchone()[0]).encode())
+    tables = [
+        row[0]
+        for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name"  # FTS: derived, slow to count
+        )
+    ]
+    for table in tables:
+        try:
+            row = conn.execute(f'SELECT count(*), max(rowid) FROM "{table}"').fetchone()
+        except sqlite3.OperationalError:  # WITHOUT ROWID tables
+            row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+        digest.update(repr((table, *row)).encode())
+    for table, order in (("regions", "slug"), ("sources", "id")):
+        if table in tables:
+            for row in conn.execute(f'SELECT * FROM "{table}" ORDER BY {order}'):
+                digest.update(repr(tuple(row)).encode())
+    if "proposals" in tables:
+        digest.update(
+            repr(
+                tuple(
+                    conn.execute(
+                        "SELECT max(decided_at), total(state = 'pending') FROM proposals"
+                    ).fetchone()
+                )
+            ).encode()
+        )
+    return digest.hexdigest()

@@ -1,0 +1,165 @@
+"""Rendering the jurisdiction pages and their feeds, in worker processes when there are many.
+
+A full build of fifty thousand jurisdictions spends most of its time reading each
+timeline and rendering two files per jurisdiction, which is pure CPU work; the main
+process meanwhile writes files (kernel time) and keeps the cache. So with enough jobs and
+more than one CPU, a pool of forked workers renders while the main process writes. Each
+worker opens its own read-only connection; results come back in job order, so a build's
+output never depends on scheduling. Without `fork` (or with few jobs) it all runs inline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from status import feeds, site_data, store
+from status import site_pages as pages
+from status.site_data import Place, Region
+from status.site_render import Renderer
+
+PARALLEL_MIN = 2000  # below this many jobs, starting workers costs more than it saves
+CHUNK = 100
+
+
+@dataclass(frozen=True)
+class Job:
+    """One jurisdiction to (re)render; `dirty` ones also report their new cache data."""
+
+    code: str
+    dirty: bool
+    page: bool
+    feed: bool
+    row: dict | None = None
+
+
+@dataclass
+class Result:
+    code: str
+    dirty: bool
+    until: str | None
+    changes: list[dict] | None
+    page: bytes | None
+    feed: bytes | None
+    began: tuple[str, str] | None = None
+
+
+@dataclass
+class Shared:
+    """What every job reads besides the database: forked workers inherit it."""
+
+    db_path: str
+    renderer: Renderer
+    day: dt.date
+    places: dict[str, Place]
+    rows: dict[str, dict]
+    children: dict[str, list[str]]
+    region_by_slug: dict[str, Region]
+
+
+_SHARED: Shared | None = None
+_CONN: sqlite3.Connection | None = None
+
+
+def render_all(shared: Shared, jobs: list[Job], conn: sqlite3.Connection) -> Iterator[Result]:
+    """Every job's result, in job order."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < PARALLEL_MIN or workers < 2 or not _can_fork():
+        for job in jobs:
+            yield run(shared, conn, job)
+        return
+    global _SHARED
+    _SHARED = shared
+    context = multiprocessing.get_context("fork")
+    chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    with context.Pool(workers, initializer=_start_worker) as pool:
+        for results in pool.imap(_run_chunk, chunks):
+            yield from results
+    _SHARED = None
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _start_worker() -> None:
+    global _CONN
+    assert _SHARED is not None
+    _CONN = store.connect(_SHARED.db_path)
+
+
+def _run_chunk(jobs: list[Job]) -> list[Result]:
+    assert _SHARED is not None and _CONN is not None
+    return [run(_SHARED, _CONN, job) for job in jobs]
+
+
+def run(shared: Shared, conn: sqlite3.Connection, job: Job) -> Result:
+    """Read one timeline once; render what the job asks for."""
+    place = shared.places[job.code]
+    records = site_data.timeline(conn, job.code)
+    until = changes = began = None
+    if job.dirty:
+        until = site_data.valid_until(records, shared.day)
+        changes = [site_data.compact_change(r) for r in site_data.changes_of(records)]
+        current = next((r for r in records if r["id"] == (job.row or {}).get("record_id")), None)
+        first = pages.status_began(records, current)
+        began = (first["effective_date"], first["effective_precision"]) if first else None
+    page = feed = None
+    if job.page:
+        row = job.row or next(site_data.current(conn, shared.day, [job.code]))
+        page = render_page(shared, conn, place, row, records)
+    if job.feed:
+        feed = render_feed(shared, place, records)
+    return Result(job.code, job.dirty, until, changes, page, feed, began)
+
+
+def page_path(code: str) -> str:
+    return f"j/{code}/index.html"
+
+
+def feed_path(code: str) -> str:
+    return f"feeds/j/{code}.atom"
+
+
+def render_page(
+    shared: Shared, conn: sqlite3.Connection, place: Place, row: dict, records: list[dict]
+) -> bytes:
+    path = page_path(place.code)
+    children = pages.rows_for(shared.children.get(place.code, []), shared.rows, shared.places)
+    context = pages.jurisdiction_context(
+        place,
+        row,
+        records,
+        children,
+        shared.places,
+        regions_of(shared, place),
+        shared.day,
+        site_data.pending_bills(conn, place.code),
+    )
+    return shared.renderer.render("jurisdiction.html", path, **context)
+
+
+def render_feed(shared: Shared, place: Place, records: list[dict]) -> bytes:
+    code = place.code
+    path = feed_path(code)
+    link: Callable[[str], str] = lambda target: shared.renderer.link(target, path)  # noqa: E731
+    changes = [
+        {**site_data.compact_change(r), "jurisdiction": code} for r in site_data.changes_of(records)
+    ]
+    feed = feeds.Feed(
+        id=feeds.feed_id("j", code),
+        title=f"Kratom legal status in {place.name}: changes",
+        subtitle=f"Every change of kratom's legal status in {place.name} ({code}).",
+        self_link=link(path),
+        page_link=link(f"j/{code}/"),
+        entries=pages.entries(changes, shared.places, link),
+    )
+    return feeds.atom(feed)
+
+
+def regions_of(shared: Shared, place: Place) -> list[Region]:
+    return [shared.region_by_slug[s] for s in place.regions if s in shared.region_by_slug]

@@ -1,0 +1,166 @@
+"""Which jurisdiction goes where on the two maps, and how each item reads.
+
+The US map: one shape per state and DC (us-atlas FIPS ids -> `jurisdictions.fips`), a
+labelled box for DC (too small to click as a shape) and one per inhabited territory, and a
+circle for each local jurisdiction whose county is known (by FIPS, or by county name
+within its state). Cities have no coordinates here: they are listed under the map, never
+placed by guess. The world map: one shape per country (world-atlas ISO numeric ids ->
+`jurisdictions.iso_numeric`), a circle for each country too small for 1:110m, and
+unlinked grey shapes for the few areas without an ISO code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from status.maps import (
+    county_points,
+    small_country_points,
+    us_map,
+    world_map,
+)
+from status.names import normalise
+from status.site_data import Place
+from status.site_render import date_text
+from status.site_views import label
+
+DC_BOX = (892.0, 282.0, 36.0, 20.0)
+TERRITORY_ROW = (562.0, 574.0, 36.0, 20.0, 40.0)  # x, y, width, height, step
+COUNTY_SUFFIXES = (" county", " parish", " borough", " census area", " municipality")
+UNKNOWN_ROW = {"status": "unknown"}
+
+
+@dataclass
+class MapItem:
+    """A shape (`d`), a circle (`cx`, `cy`, `r`) or a labelled box (`box`, `text`)."""
+
+    code: str | None
+    name: str
+    status: str
+    label: str
+    d: str | None = None
+    cx: float | None = None
+    cy: float | None = None
+    r: float = 0.0
+    box: tuple[float, float, float, float] | None = None
+    text: str | None = None
+    line: tuple[float, float, float, float] | None = None
+
+
+@dataclass
+class MapView:
+    key: str
+    title: str
+    desc: str
+    width: int
+    height: int
+    items: list[MapItem] = field(default_factory=list)
+
+    @property
+    def codes(self) -> list[str]:
+        return [i.code for i in self.items if i.code]
+
+
+def _item(code: str | None, places: dict[str, Place], rows: dict[str, dict], **shape) -> MapItem:
+    place = places[code]
+    row = rows.get(code, UNKNOWN_ROW)
+    return MapItem(code, place.name, row["status"], label(place.name, row), **shape)
+
+
+def us_view(places: dict[str, Place], rows: dict[str, dict], day: dt.date) -> MapView:
+    view = MapView(
+        "us",
+        f"Kratom legal status in the US states, as of {date_text(day.isoformat())}",
+        "Each state is filled by its status: banned (dark red, hatched), restricted "
+        "(orange, dotted), legal (blue) or unknown (grey). Boxes stand for DC and the "
+        "territories; circles mark county bans. The table after the map lists the same.",
+        us_map().width,
+        us_map().height,
+    )
+    by_fips = {p.fips: c for c, p in places.items() if p.parent == "US" and p.fips}
+    for shape in us_map().shapes:
+        code = by_fips.get(shape.atlas_id)
+        if code:
+            view.items.append(_item(code, places, rows, d=shape.d))
+            if code == "US-DC":
+                x, y, w, h = DC_BOX
+                view.items.append(
+                    _item(
+                        code,
+                        places,
+                        rows,
+                        box=DC_BOX,
+                        text="DC",
+                        line=(*shape.center, x, y + h / 2),
+                    )
+                )
+    x, y, w, h, step = TERRITORY_ROW
+    territories = sorted(c for c, p in places.items() if p.parent == "US" and p.kind == "territory")
+    for i, code in enumerate(territories):
+        view.items.append(
+            _item(code, places, rows, box=(x + i * step, y, w, h), text=code.split("-")[1])
+        )
+    for code, (cx, cy) in county_markers(places).items():
+        if rows.get(code, UNKNOWN_ROW)["status"] != "unknown":  # a rule on record
+            view.items.append(_item(code, places, rows, cx=cx, cy=cy, r=5.0))
+    return view
+
+
+def county_markers(places: dict[str, Place]) -> dict[str, tuple[float, float]]:
+    """Local jurisdictions placed at their county's centre: by FIPS, else by name in state."""
+    points = county_points()
+    by_name = _counties_by_name()
+    result = {}
+    for code, place in sorted(places.items()):
+        if place.kind != "county" or not place.parent or place.parent not in places:
+            continue
+        fips = place.fips if place.fips in points else None
+        state_fips = places[place.parent].fips
+        if fips is None and state_fips:
+            fips = by_name.get((state_fips, _county_name(place.name)))
+        if fips:
+            result[code] = points[fips][:2]
+    return result
+
+
+@lru_cache(maxsize=1)
+def _counties_by_name() -> dict[tuple[str, str], str]:
+    """(state FIPS, normalised county name) -> county FIPS."""
+    return {(fips[:2], normalise(name)): fips for fips, (_, _, name) in county_points().items()}
+
+
+def _county_name(name: str) -> str:
+    key = normalise(name)
+    for suffix in COUNTY_SUFFIXES:
+        if key.endswith(suffix):
+            return key[: -len(suffix)]
+    return key
+
+
+def world_view(places: dict[str, Place], rows: dict[str, dict], day: dt.date) -> MapView:
+    geometry = world_map()
+    view = MapView(
+        "world",
+        f"Kratom legal status by country, as of {date_text(day.isoformat())}",
+        "Each country is filled by its national status: banned (dark red, hatched), "
+        "restricted (orange, dotted), legal (blue) or unknown (grey); the United States "
+        "shows the federal level. Circles mark countries too small to draw. The table "
+        "after the map lists every country.",
+        geometry.width,
+        geometry.height,
+    )
+    by_numeric = {p.iso_numeric: c for c, p in places.items() if p.kind == "country"}
+    for shape in geometry.shapes:
+        code = by_numeric.get(shape.atlas_id)
+        if code:
+            view.items.append(_item(code, places, rows, d=shape.d))
+        else:
+            text = f"{shape.name}: not tracked (no ISO 3166 code)"
+            view.items.append(MapItem(None, shape.name, "none", text, d=shape.d))
+    for numeric, (cx, cy, _) in sorted(small_country_points().items()):
+        code = by_numeric.get(numeric)
+        if code:
+            view.items.append(_item(code, places, rows, cx=cx, cy=cy, r=2.6))
+    return view

@@ -1,0 +1,240 @@
+"""What each page holds: template contexts and feed entries, built from plain data.
+
+No database and no files here: `publish` reads, this module arranges, the templates
+draw. Keeping it pure makes every page's content testable without a build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+
+from markupsafe import escape
+
+from status import site_views as words
+from status.feeds import Entry, change_id, rfc3339
+from status.site_data import Place, Region
+from status.site_render import date_text, href
+
+LOCAL_LIST_LIMIT = 200
+
+
+EMPTY_ROW = {**dict.fromkeys(words.ROW_FIELDS), "status": "unknown"}
+
+
+def table_row(place: Place, row: dict, places: dict[str, Place]) -> dict:
+    """One line of a status table (a missing field reads as empty, a missing row as unknown)."""
+    row = {**EMPTY_ROW, "code": place.code, **row}
+    parent = places.get(place.parent) if place.parent else None
+    return {
+        "code": place.code,
+        "name": place.name,
+        "parent_name": parent.name if parent else "",
+        "row": row,
+        "since": words.since_text(row),
+        "upcoming": words.upcoming_text(row),
+    }
+
+
+def rows_for(codes: Iterable[str], rows: dict[str, dict], places: dict[str, Place]) -> list[dict]:
+    """Table rows sorted by name (then code), unknown where there is no row."""
+    result = [table_row(places[c], rows.get(c, {"status": "unknown"}), places) for c in codes]
+    return sorted(result, key=lambda r: (r["name"].casefold(), r["code"]))
+
+
+def counts(table: list[dict]) -> dict[str, int]:
+    result = dict.fromkeys(words.STATUS_ORDER, 0)
+    for r in table:
+        result[r["row"]["status"]] = result.get(r["row"]["status"], 0) + 1
+    return result
+
+
+def us_codes(places: dict[str, Place]) -> list[str]:
+    """States, DC and territories: the rows of the US table."""
+    return [c for c, p in places.items() if p.parent == "US" and not p.is_local]
+
+
+def country_codes(places: dict[str, Place]) -> list[str]:
+    return [c for c, p in places.items() if p.kind == "country"]
+
+
+def local_codes(places: dict[str, Place], rows: dict[str, dict]) -> list[str]:
+    """Local jurisdictions of the US with a rule on record (not unknown)."""
+    return [
+        c
+        for c, p in places.items()
+        if p.is_local
+        and c.startswith("US-")
+        and rows.get(c, {}).get("status", "unknown") != "unknown"
+    ]
+
+
+def local_table(places: dict[str, Place], rows: dict[str, dict]) -> tuple[list[dict], int]:
+    """Local rules under the US map, by state then name; at most LOCAL_LIST_LIMIT rows."""
+    codes = local_codes(places, rows)
+
+    def order(code: str) -> tuple[str, str]:
+        parent = places.get(places[code].parent or "")
+        return (parent.name if parent else "", places[code].name.casefold())
+
+    shown = sorted(codes, key=order)[:LOCAL_LIST_LIMIT]
+    table = [table_row(places[c], rows[c], places) for c in shown]
+    return table, max(0, len(codes) - LOCAL_LIST_LIMIT)
+
+
+def ancestors(place: Place, places: dict[str, Place]) -> list[Place]:
+    """The chain of parents, outermost first."""
+    chain, seen = [], {place.code}
+    code = place.parent
+    while code and code in places and code not in seen:
+        seen.add(code)
+        chain.append(places[code])
+        code = places[code].parent
+    return chain[::-1]
+
+
+def jurisdiction_context(
+    place: Place,
+    row: dict,
+    records: list[dict],
+    children: list[dict],
+    places: dict[str, Place],
+    regions: list[Region],
+    day: dt.date,
+    bills: list[dict] | None = None,
+) -> dict:
+    """Everything the jurisdiction page shows."""
+    iso = day.isoformat()
+    record = next((r for r in records if r["id"] == row.get("record_id")), None)
+    timeline = [
+        {
+            **r,
+            "upcoming": r["effective_date"] > iso,
+            "when": date_text(r["effective_date"], r["effective_precision"]),
+            "href": href(r["source_url"]),
+        }
+        for r in reversed(records)
+    ]
+    sources = []
+    if record:
+        sources = list(dict.fromkeys([*(record["source_urls"] or []), record["source_url"]]))
+        sources = [s for s in sources if s]
+    began = status_began(records, record)
+    return {
+        "place": place,
+        "row": row,
+        "record": record,
+        "sentence": words.sentence(place.name, row, began),
+        "since": words.since_text(row),
+        "expiry": words.expiry_text(row.get("expires"), day),
+        "conditions": words.conditions(record) if record else [],
+        "sources": sources,
+        "upcoming": [r for r in records if r["effective_date"] > iso],
+        "timeline": timeline,
+        "children": children,
+        "ancestors": ancestors(place, places),
+        "regions": regions,
+        "bills": bills or [],
+    }
+
+
+def status_began(records: list[dict], current: dict | None) -> dict | None:
+    """The record from which the current status has held (Florida: restricted since 2023,
+    though the rule in force dates from 2025); None when there is no current record."""
+    if current is None:
+        return None
+    position = next(i for i, r in enumerate(records) if r["id"] == current["id"])
+    while position > 0 and records[position - 1]["status"] == current["status"]:
+        position -= 1
+    return records[position]
+
+
+def change_entry(change: dict, name: str, link: Callable[[str], str], nth: int = 1) -> Entry:
+    """A feed entry for one change; its id is the change's own identity."""
+    code = change["jurisdiction"]
+    when = date_text(change["effective_date"], change.get("effective_precision"))
+    title = words.change_title(name, change)
+    summary = change.get("summary") or f"{name} became {change['status']} on {when}."
+    page = link(f"j/{code}/") + f"#r{change['record_id']}"
+    html = _entry_html(change, name, when, page)
+    return Entry(
+        id=change_id(code, change["effective_date"], change["status"], nth),
+        title=title,
+        link=page,
+        updated=rfc3339(change.get("recorded_at")),
+        summary=summary,
+        content_html=html,
+        categories=(change["status"], code),
+    )
+
+
+def _entry_html(change: dict, name: str, when: str, page: str) -> str:
+    """The entry's HTML, every value escaped (scraped evidence included)."""
+    parts = [
+        f"<p><strong>{escape(name)}</strong>: {escape(change['previous_status'])} → "
+        f"<strong>{escape(change['status'])}</strong>, effective {escape(when)}.</p>"
+    ]
+    if change.get("summary"):
+        parts.append(f"<p>{escape(change['summary'])}</p>")
+    if change.get("citation"):
+        parts.append(f"<p>Law: {escape(change['citation'])}</p>")
+    if change.get("evidence"):
+        parts.append(f"<blockquote>{escape(change['evidence'])}</blockquote>")
+    source = href(change.get("source_url"))
+    links = [f'<a href="{escape(page)}">The record and its timeline</a>']
+    if source:
+        links.append(f'<a href="{escape(source)}">Source</a>')
+    parts.append("<p>" + " · ".join(links) + "</p>")
+    if change.get("method") or change.get("confidence"):
+        parts.append(
+            f"<p>Recorded: {escape(change.get('method') or '')}; "
+            f"confidence {escape(change.get('confidence') or 'not stated')}.</p>"
+        )
+    return "".join(parts)
+
+
+def entries(
+    changes: Iterable[dict], places: dict[str, Place], link: Callable[[str], str]
+) -> list[Entry]:
+    """Feed entries; the rare second change to the same status on one day gets `/2`."""
+    seen: dict[str, int] = {}
+    result = []
+    for change in changes:
+        key = f"{change['jurisdiction']}/{change['effective_date']}/{change['status']}"
+        seen[key] = seen.get(key, 0) + 1
+        place = places.get(change["jurisdiction"])
+        name = place.name if place else change["jurisdiction"]
+        result.append(change_entry(change, name, link, seen[key]))
+    return result
+
+
+def timeline_data(
+    snapshots: list[tuple[str, dict[str, dict]]], today: tuple[str, dict[str, dict]]
+) -> dict:
+    """The year slider's data: per code, its distinct records and which one each step shows.
+
+    `snapshots` are (date, rows by code) for past year ends, `today` the current rows;
+    the slider's last step is today. -1 means no record (unknown).
+    """
+    steps = [*snapshots, today]
+    records: dict[str, list] = {}
+    at: dict[str, list[int]] = {}
+    index: dict[tuple, int] = {}
+    codes = sorted(today[1])
+    for code in codes:
+        records[code], at[code] = [], []
+    for _, rows in steps:
+        for code in codes:
+            row = rows.get(code)
+            if not row or not row.get("record_id"):
+                at[code].append(-1)
+                continue
+            key = (code, row["record_id"])
+            if key not in index:
+                index[key] = len(records[code])
+                since = words.since_text(row) if row.get("since") else ""
+                records[code].append([row["status"], since, row.get("citation") or ""])
+            at[code].append(index[key])
+    labels = [d[:4] for d, _ in snapshots] + ["today"]
+    titles = [date_text(d) for d, _ in snapshots] + [f"today, {date_text(today[0])}"]
+    return {"labels": labels, "titles": titles, "records": records, "at": at}

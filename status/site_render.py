@@ -1,0 +1,143 @@
+"""The Jinja2 environment of the site: autoescaping, filters, relative links.
+
+Everything shown comes from the database and part of it from scraped pages, so every
+template is autoescaped (HTML, SVG and XML alike) and links to sources go through `href`,
+which lets only http(s) URLs become links (`javascript:` in a scraped URL stays text).
+Links inside the site are relative (`url`), so it works under any sub-path; absolute URLs
+(feeds, canonical links) exist only when a base URL is given.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from status import __version__
+from status.resources import site_dir
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def date_text(iso: str | None, precision: str | None = "day") -> str:
+    """`10 May 2016`, `May 2016`, `2016`: as precise as the date is known."""
+    if not iso or precision == "unknown":
+        return "date not known"
+    year, month, day = iso[:4], int(iso[5:7]), int(iso[8:10])
+    if precision == "year":
+        return year
+    if precision == "month":
+        return f"{MONTHS[month - 1]} {year}"
+    return f"{day} {MONTHS[month - 1]} {year}"
+
+
+_LINKABLE = re.compile(r"https?://[^\s/?#\\@]+(?:[/?#][^\s]*)?", re.IGNORECASE)
+
+
+def href(url: str | None) -> str | None:
+    """The URL if it is safe to link (http or https with a host, no spaces), else None."""
+    if not url or not isinstance(url, str):
+        return None
+    url = url.strip()
+    return url if _LINKABLE.fullmatch(url) else None
+
+
+BADGE = (
+    '<span class="badge s-{0}"><svg class="swatch s-{0}" width="14" height="14" '
+    'viewBox="0 0 14 14" aria-hidden="true" focusable="false"><rect class="fill" '
+    'width="14" height="14"/></svg><span class="word">{0}</span></span>'
+)
+
+
+def badges() -> dict[str, Markup]:
+    """A status as a swatch (colour and pattern) and its word: made once, used everywhere.
+
+    Statuses come from the closed vocabulary, never from scraped text.
+    """
+    return {s: Markup(BADGE.format(s)) for s in ("banned", "restricted", "legal", "unknown")}
+
+
+def depth_prefix(path: str) -> str:
+    """The relative way back to the site's root from the page at `path`."""
+    return "../" * path.count("/") or "./"
+
+
+class Renderer:
+    """Renders templates to bytes; knows the base URL for absolute links."""
+
+    def __init__(self, base_url: str | None = None) -> None:
+        self.base_url = base_url.rstrip("/") + "/" if base_url else None
+        self.templates = site_dir() / "templates"
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.templates),
+            autoescape=jinja2.select_autoescape(
+                enabled_extensions=("html", "svg", "xml"), default_for_string=True, default=True
+            ),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.env.filters.update(date_text=date_text, href=href)
+        self.env.globals.update(
+            url=_url, absolute=self.absolute, version=__version__, badges=badges()
+        )
+
+    def absolute(self, path: str) -> str | None:
+        return self.base_url + path if self.base_url else None
+
+    def link(self, path: str, from_path: str) -> str:
+        """A link for a feed: absolute with a base URL, else relative to the feed's file."""
+        return self.absolute(path) or depth_prefix(from_path) + path
+
+    def render(self, template: str, path: str, **context) -> bytes:
+        """Render `template` as the page at `path` (which decides the relative prefix)."""
+        context.setdefault("canonical", self.absolute(_page_url(path)))
+        html = self.env.get_template(template).render(
+            root=depth_prefix(path), page_path=path, **context
+        )
+        return html.encode("utf-8")
+
+    def fingerprint(self) -> str:
+        """What every page depends on besides its data: templates, assets, code, base URL."""
+        digest = hashlib.sha256(f"{__version__}|{self.base_url}".encode())
+        package = Path(__file__).resolve().parent
+        sources = [
+            *sorted(self.templates.rglob("*")),
+            *sorted((site_dir() / "static").rglob("*")),
+            *sorted(package.glob("site_*.py")),
+            package / "publish.py",
+            package / "feeds.py",
+            package / "maps.py",
+            package / "status_text.py",
+        ]
+        for path in sources:
+            if path.is_file():
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+        return digest.hexdigest()[:16]
+
+
+def _page_url(path: str) -> str:
+    return path[: -len("index.html")] if path.endswith("index.html") else path
+
+
+@jinja2.pass_context
+def _url(context: jinja2.runtime.Context, target: str) -> str:
+    return context["root"] + target

@@ -1,0 +1,470 @@
+"""The output folder of `kratom build`: staged, swapped atomically, rewritten only where needed.
+
+Two trees take turns. The live one is the folder people serve (`-o DIR`); the other waits
+in a hidden sibling folder (`.DIR.kratom/staging`) holding the previous build. A build
+brings the waiting tree up to date, then exchanges the two in one `renameat2` call, so a
+crash at any moment leaves the live site whole (old or new, never half of each).
+
+Bringing the waiting tree up to date is cheap because a page whose bytes did not change is
+a hard link to the live file: same bytes, same inode, same mtime. Only pages whose bytes
+changed are new files. A manifest per tree (in `.DIR.kratom/state.sqlite`) records each
+file's input fingerprint and inode, so an unchanged page is neither rendered nor compared;
+a tree whose manifest cannot be trusted (after a crash, or with `full`) is checked file by
+file instead. Files are never written in place: a new version replaces the name, so the
+other tree's link keeps the old bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import hashlib
+import os
+import re
+import shutil
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from status.errors import KratomError
+
+MARKER = ".kratom-site"
+MARKER_TEXT = "This folder is a site built by `kratom build`; each build replaces its files.\n"
+FSYNC_LIMIT = 500  # above this many new files one sync() is cheaper than an fsync each
+# Every path the site writes: segments of letters, digits, '.', '_', '-', none starting
+# with '.' (so no '..', no hidden files), joined by '/'.
+_PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
+_SCHEMA_VERSION = 2
+_SCHEMA = """
+DROP TABLE IF EXISTS trees;
+DROP TABLE IF EXISTS files;
+CREATE TABLE trees (id TEXT PRIMARY KEY, clean INTEGER NOT NULL, salt TEXT);
+CREATE TABLE files (
+    tree TEXT NOT NULL, path TEXT NOT NULL, fp TEXT NOT NULL, ino INTEGER NOT NULL,
+    sha TEXT, PRIMARY KEY (tree, path)) WITHOUT ROWID;
+"""
+
+
+def check_path(path: str) -> str:
+    """A relative POSIX path inside the site; anything else is a bug, never written."""
+    if not _PATH.fullmatch(path):
+        raise KratomError(f"refusing to write {path!r}: not a safe path inside the site")
+    return path
+
+
+@dataclass
+class Entry:
+    fp: str
+    ino: int
+    sha: str | None = None
+
+
+@dataclass
+class TreeReport:
+    written: list[str] = field(default_factory=list)
+    kept: int = 0
+    removed: list[str] = field(default_factory=list)
+
+
+class Output:
+    """One build's view of the output folder. Use `need`/`put`/`put_file`, then `finish`."""
+
+    def __init__(self, out: str | os.PathLike, *, full: bool = False, salt: str = "") -> None:
+        self.live = Path(out).resolve()
+        _refuse_foreign(self.live)
+        self.work = self.live.parent / f".{self.live.name}.kratom"
+        self.work.mkdir(parents=True, exist_ok=True)
+        self._lock = _lock(self.work / "lock")
+        self.stage = self.work / "staging"
+        _recover_swap(self.live, self.stage)
+        self.state = sqlite3.connect(self.work / "state.sqlite", isolation_level=None)
+        # A build memo, not a source of truth: WAL and a large cache keep its writes cheap.
+        self.state.execute("PRAGMA journal_mode = WAL")
+        self.state.execute("PRAGMA synchronous = NORMAL")
+        self.state.execute("PRAGMA cache_size = -65536")
+        if self.state.execute("PRAGMA user_version").fetchone()[0] != _SCHEMA_VERSION:
+            self.state.executescript(_SCHEMA)  # a memo in an older form: forget it
+            self.state.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+        self.full, self.salt = full, salt
+        self.live_id = _read_marker(self.live)
+        self.live_files = self._manifest(self.live_id) if self.live_id else {}
+        self._trust_live = bool(self.live_id) and self._clean(self.live_id) and not full
+        self.same_code = self._trust_live and self._salt(self.live_id) == salt
+        self.stage_id, self.stage_files = self._open_stage()
+        self.target: dict[str, Entry] = {}
+        self.report = TreeReport()
+
+    # --- deciding and writing ----------------------------------------------------
+
+    def need(self, path: str, fp: str) -> bool:
+        """False if the live file was built from the same inputs (it is kept as is)."""
+        check_path(path)
+        old = self.live_files.get(path)
+        if not self._trust_live or old is None or old.fp != fp:
+            return True
+        return not self._keep(path, Entry(fp, old.ino, old.sha))
+
+    def keep_unchanged(self, paths: Iterable[str]) -> None:
+        """Keep these live files without a fingerprint check: the caller knows that none of
+        their inputs moved. Only when `same_code` (the live tree was built by this code,
+        templates and base URL, and its manifest is trusted)."""
+        assert self.same_code
+        for path in paths:
+            old = self.live_files.get(path)
+            if old is not None and path not in self.target:
+                self._keep(path, old)
+
+    def put(self, path: str, data: bytes, fp: str) -> None:
+        """Stage `data` at `path`: a link to the live file if the bytes are the same."""
+        check_path(path)
+        live = self.live / path
+        if path in self.live_files or not self._trust_live:
+            with contextlib.suppress(OSError):
+                if live.read_bytes() == data and self._keep(path, Entry(fp, _ino(live))):
+                    return
+        self._write(path, data, fp)
+
+    def temp_path(self, name: str) -> Path:
+        """A scratch file inside the waiting tree, for exports written as streams."""
+        return self.stage / f".tmp-{check_path(name).replace('/', '-')}"
+
+    def put_file(self, path: str, temp: Path, fp: str) -> None:
+        """Stage a finished scratch file: kept as the live one if its bytes are the same."""
+        check_path(path)
+        sha = _sha(temp)
+        old = self.live_files.get(path)
+        live = self.live / path
+        with contextlib.suppress(OSError):
+            live_sha = old.sha if old is not None and old.sha and self._trust_live else _sha(live)
+            if live_sha == sha and self._keep(path, Entry(fp, _ino(live), sha)):
+                temp.unlink()
+                return
+        target = self._prepare(path)
+        os.replace(temp, target)
+        self._record_written(path, Entry(fp, _ino(target), sha))
+
+    def _keep(self, path: str, entry: Entry) -> bool:
+        """Make the waiting tree's file the live inode; False if the live file is gone."""
+        staged = self.stage_files.get(path) if self.stage_files is not None else None
+        if staged is None and self.stage_files is None:
+            with contextlib.suppress(OSError):
+                if _ino(self.stage / path) == entry.ino:
+                    staged = entry
+        if staged is None or staged.ino != entry.ino:
+            target = self._prepare(path)
+            try:
+                os.link(self.live / path, target)
+            except FileNotFoundError:
+                return False
+            if _ino(target) != entry.ino:
+                entry = Entry(entry.fp, _ino(target), entry.sha)
+        self.target[path] = entry
+        self.report.kept += 1
+        return True
+
+    def _write(self, path: str, data: bytes, fp: str) -> None:
+        """A new file in the waiting tree (never live yet, so no temporary name is needed:
+        after a crash the tree is checked file by file)."""
+        target = self._prepare(path)
+        with open(target, "xb") as f:
+            f.write(data)
+            ino = os.fstat(f.fileno()).st_ino
+        self._record_written(path, Entry(fp, ino))
+
+    def _record_written(self, path: str, entry: Entry) -> None:
+        self.target[path] = entry
+        self.report.written.append(path)
+
+    def _prepare(self, path: str) -> Path:
+        """The waiting tree's file name, free to take a new inode."""
+        target = self.stage / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        return target
+
+    # --- finishing -----------------------------------------------------------------
+
+    def finish(self) -> TreeReport:
+        """Drop files no longer produced, record the manifest, then swap the trees."""
+        self._remove_leftovers()
+        self._save_manifest()
+        self._flush()
+        if self.live.exists():
+            exchange(self.live, self.stage)
+        else:
+            os.rename(self.stage, self.live)
+        self.live_id, self.live_files = self.stage_id, self.target
+        if not self.stage.exists():
+            self._prime_stage()
+        self.close()
+        return self.report
+
+    def close(self) -> None:
+        """Release the folder (also after a failed build: the live site is untouched)."""
+        self.state.close()
+        self._lock.close()
+
+    def _remove_leftovers(self) -> None:
+        if self.stage_files is not None:
+            stale = [p for p in self.stage_files if p not in self.target]
+        else:
+            stale = [p for p in _walk(self.stage) if p not in self.target]
+        for path in stale:
+            with contextlib.suppress(FileNotFoundError):
+                (self.stage / path).unlink()
+            _prune(self.stage, Path(path).parent)
+            if path in self.live_files:
+                self.report.removed.append(path)
+
+    def _save_manifest(self) -> None:
+        old = self.stage_files or {}
+        with _transaction(self.state):
+            if self.stage_files is None:
+                self.state.execute("DELETE FROM files WHERE tree = ?", (self.stage_id,))
+            self.state.executemany(
+                "DELETE FROM files WHERE tree = ? AND path = ?",
+                [(self.stage_id, p) for p in old if p not in self.target],
+            )
+            self.state.executemany(
+                "INSERT OR REPLACE INTO files (tree, path, fp, ino, sha) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (self.stage_id, p, e.fp, e.ino, e.sha)
+                    for p, e in self.target.items()
+                    if self.stage_files is None or old.get(p) != e
+                ],
+            )
+            self.state.execute(
+                "UPDATE trees SET clean = 1, salt = ? WHERE id = ?", (self.salt, self.stage_id)
+            )
+            self.state.execute(
+                "DELETE FROM files WHERE tree NOT IN (?, ?)", (self.stage_id, self.live_id or "")
+            )
+            self.state.execute(
+                "DELETE FROM trees WHERE id NOT IN (?, ?)", (self.stage_id, self.live_id or "")
+            )
+
+    def _flush(self) -> None:
+        """New files reach the disk before the swap makes them live (power loss too)."""
+        if len(self.report.written) > FSYNC_LIMIT:
+            os.sync()
+            return
+        for path in self.report.written:
+            fd = os.open(self.stage / path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def _prime_stage(self) -> None:
+        """After a first build: a waiting tree of hard links, so the next build is small."""
+        self.stage.mkdir()
+        for path in self.target:
+            target = self.stage / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(self.live / path, target)
+        tree_id = _write_marker(self.stage, self.live)
+        with _transaction(self.state):
+            self.state.execute(
+                "INSERT INTO trees (id, clean, salt) VALUES (?, 1, ?)", (tree_id, self.salt)
+            )
+            self.state.executemany(
+                "INSERT INTO files (tree, path, fp, ino, sha) VALUES (?, ?, ?, ?, ?)",
+                [(tree_id, p, e.fp, e.ino, e.sha) for p, e in self.target.items()],
+            )
+
+    # --- manifests -------------------------------------------------------------------
+
+    def _manifest(self, tree_id: str) -> dict[str, Entry]:
+        rows = self.state.execute("SELECT path, fp, ino, sha FROM files WHERE tree = ?", (tree_id,))
+        return {path: Entry(fp, ino, sha) for path, fp, ino, sha in rows}
+
+    def _salt(self, tree_id: str) -> str | None:
+        row = self.state.execute("SELECT salt FROM trees WHERE id = ?", (tree_id,)).fetchone()
+        return row[0] if row else None
+
+    def _clean(self, tree_id: str) -> bool:
+        row = self.state.execute("SELECT clean FROM trees WHERE id = ?", (tree_id,)).fetchone()
+        return bool(row and row[0])
+
+    def _open_stage(self) -> tuple[str, dict[str, Entry] | None]:
+        """The waiting tree's id and manifest (None when it must be checked file by file).
+
+        It is marked unclean before anything in it changes, so a crash mid-build is seen.
+        """
+        self.stage.mkdir(exist_ok=True)
+        tree_id = _read_marker(self.stage)
+        files = None
+        if tree_id and self._clean(tree_id) and not self.full:
+            files = self._manifest(tree_id)
+        if not tree_id:
+            tree_id = _write_marker(self.stage, self.live)
+        with _transaction(self.state):
+            self.state.execute(
+                "INSERT INTO trees (id, clean) VALUES (?, 0) "
+                "ON CONFLICT(id) DO UPDATE SET clean = 0",
+                (tree_id,),
+            )
+        return tree_id, files
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _refuse_foreign(live: Path) -> None:
+    """Never swap away a folder that is not a kratom site (`-o ~` must not move a home)."""
+    if live.exists() and not live.is_dir():
+        raise KratomError(f"{live} is a file; give a folder for the site")
+    if live.is_dir() and not (live / MARKER).exists() and any(live.iterdir()):
+        raise KratomError(
+            f"{live} exists and is not a site built by kratom (no {MARKER} file); "
+            "choose a new or empty folder"
+        )
+
+
+def _read_marker(tree: Path) -> str | None:
+    """The tree's identity: its folder and its marker file, as the file system knows them.
+
+    The marker's bytes and mtime are the same in both trees (a rebuild changes nothing
+    that did not change), so identity comes from inodes and the marker's ctime, which a
+    new folder or file cannot share with the one recorded.
+    """
+    try:
+        folder, marker = os.stat(tree), os.stat(tree / MARKER)
+    except OSError:
+        return None
+    return f"{folder.st_dev}:{folder.st_ino}:{marker.st_ino}:{marker.st_ctime_ns}"
+
+
+def _write_marker(tree: Path, like: Path | None) -> str:
+    """Mark a new tree as a kratom site, with the live marker's mtime; return its identity."""
+    path = tree / MARKER
+    path.write_text(MARKER_TEXT)
+    with contextlib.suppress(OSError):
+        st = os.stat(like / MARKER) if like else None
+        if st is not None:
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    identity = _read_marker(tree)
+    assert identity is not None
+    return identity
+
+
+def _ino(path: Path) -> int:
+    return os.stat(path).st_ino
+
+
+def _sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _walk(root: Path) -> Iterator[str]:
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = Path(folder, name).relative_to(root).as_posix()
+            if path != MARKER:
+                yield path
+
+
+def _prune(root: Path, folder: Path) -> None:
+    """Remove folders left empty, up to the tree's root."""
+    while folder.parts:
+        try:
+            (root / folder).rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+@contextlib.contextmanager
+def _transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+class _Lock:
+    def __init__(self, path: Path) -> None:
+        self.file = open(path, "a+")  # noqa: SIM115 - held for the whole build
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _lock(path: Path) -> _Lock:
+    """One build at a time per output folder."""
+    lock = _Lock(path)
+    try:
+        import fcntl
+
+        fcntl.flock(lock.file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:  # pragma: no cover - not POSIX
+        pass
+    except OSError:
+        lock.close()
+        raise KratomError(
+            f"another build is writing {path.parent}; try again when it ends"
+        ) from None
+    return lock
+
+
+# --- the swap -------------------------------------------------------------------------
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange(a: Path, b: Path) -> None:
+    """Swap two folders in one step (Linux `renameat2(RENAME_EXCHANGE)`).
+
+    Where the call is missing (other systems, some file systems), three renames do it;
+    between two of them `a` is briefly absent — never half-written.
+    """
+    libc_call = _renameat2()
+    if libc_call is not None:
+        if libc_call(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(code, os.strerror(code), str(a))
+    parked = _parked(b)
+    os.rename(a, parked)
+    os.rename(b, a)
+    os.rename(parked, b)
+
+
+def _parked(stage: Path) -> Path:
+    return stage.with_name(stage.name + ".swap")
+
+
+def _recover_swap(live: Path, stage: Path) -> None:
+    """Finish a three-rename swap that a crash interrupted."""
+    parked = _parked(stage)
+    if not parked.exists():
+        return
+    if not live.exists():
+        os.rename(stage, live)
+    if not stage.exists():
+        os.rename(parked, stage)
+    else:
+        shutil.rmtree(parked)
+
+
+def _renameat2():
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        call = libc.renameat2
+    except (OSError, AttributeError):
+        return None
+    call.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    call.restype = ctypes.c_int
+    return call
