@@ -31,9 +31,9 @@ from status.lookup import Selection
 from status.queries import status_as_of
 from status.resources import site_dir
 from status.site_cache import Cache, Cached
-from status.site_data import Place, safe_code
+from status.site_data import Place
 from status.site_mapview import MapView, us_view, world_view
-from status.site_render import Renderer, date_text
+from status.site_render import Renderer
 from status.site_tree import Output
 
 CHANGES_PAGE_LIMIT = 1000
@@ -193,7 +193,7 @@ class _Builder:
 
     def static(self) -> None:
         for path in sorted((site_dir() / "static").iterdir()):
-            if path.is_file() and safe_code_or_asset(path.name):
+            if path.is_file() and not path.name.startswith("."):
                 data = path.read_bytes()
                 self._page(f"static/{path.name}", digest(data), lambda data=data: data)
         robots = "User-agent: *\nAllow: /\n"
@@ -504,19 +504,17 @@ class _Builder:
 
     def _standalone(self, view: MapView, path: str) -> bytes:
         """map/us.svg and map/world.svg: the date, the legend and the credit inside."""
-        table = (
-            pages.rows_for(view.codes, self.rows, self.places)
-            if view.key == "world"
-            else (pages.rows_for(pages.us_codes(self.places), self.rows, self.places))
-        )
-        where = self.renderer.absolute("") or "the kratom-status site"
+        listed = pages.country_codes if view.key == "world" else pages.us_codes
+        table = pages.rows_for(listed(self.places), self.rows, self.places)  # as the legend
+        home = self.renderer.absolute("")
+        source = f"kratom-status ({home})" if home else "kratom-status"
         credit = (
             "US Census Bureau via us-atlas" if view.key == "us" else "Natural Earth via world-atlas"
         )
         footer = {
-            "counts": pages.counts(_unique(table)),
+            "counts": pages.counts(table),
             "title": f"{view.title}.",
-            "credit": f"Source: kratom-status ({where}); map data: {credit} (public domain).",
+            "credit": f"Source: {source}; map data: {credit} (public domain).",
         }
         return self.renderer.render("map.svg", path, view=view, footer=footer)
 
@@ -760,19 +758,6 @@ def _on_a_map(place: Place) -> bool:
     return not place.is_local or place.kind == "county"
 
 
-def _unique(table: list[dict]) -> list[dict]:
-    seen, result = set(), []
-    for row in table:
-        if row["code"] not in seen:
-            seen.add(row["code"])
-            result.append(row)
-    return result
-
-
-def safe_code_or_asset(name: str) -> bool:
-    return safe_code(name) or (all(c.isalnum() or c in "._-" for c in name) and name[0] != ".")
-
-
 def _pretty(path: str) -> str:
     return path[: -len("index.html")] if path.endswith("index.html") else path
 
@@ -810,6 +795,3 @@ def describe(report: BuildReport) -> str:
             ", ".join(repr(c) for c in report.refused[:5])
         )
     return text
-
-
-__all__ = ["BuildReport", "build", "date_text", "describe"]

@@ -138,7 +138,7 @@ def kratom_executable() -> str:
 def test_installed_executable_runs_update_then_status(tmp_path):
     env = {"KRATOM_DB": str(tmp_path / "cli.db"), "PATH": "/usr/bin:/bin"}
     update = subprocess.run(
-        [kratom_executable(), "update", "--no-crawl"],
+        [kratom_executable(), "update", "--no-crawl", "-o", str(tmp_path / "_site")],
         env=env,
         capture_output=True,
         text=True,

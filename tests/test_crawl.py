@@ -291,7 +291,7 @@ def test_update_crawls_the_registry_and_goes_on_when_a_source_is_unreachable(tmp
     }
     db = tmp_path / "k.db"
     run = subprocess.run(
-        [sys.executable, "-m", "cli", "--db", str(db), "update"],
+        [sys.executable, "-m", "cli", "--db", str(db), "update", "-o", str(tmp_path / "_site")],
         capture_output=True,
         text=True,
         timeout=180,
