@@ -131,6 +131,21 @@ def _bill_stamps(conn: sqlite3.Connection) -> list[tuple]:
         return []
 
 
+def bill_events(conn: sqlite3.Connection, code: str) -> list[dict]:
+    """Each stage a tracked bill of `code` reached, for the jurisdiction's feed."""
+    try:
+        rows = conn.execute(
+            "SELECT e.id, e.jurisdiction, e.from_stage, e.to_stage, e.action_date, "
+            "e.recorded_at, b.provider, b.external_id, b.identifier, b.session, b.title, b.url "
+            "FROM bill_events e JOIN bills b ON b.id = e.bill_id WHERE e.jurisdiction = ? "
+            "ORDER BY e.recorded_at DESC, e.id DESC",
+            (code,),
+        )
+    except sqlite3.OperationalError:  # a database from before bills were tracked
+        return []
+    return [dict(row) for row in rows]
+
+
 def pending_bills(conn: sqlite3.Connection, code: str) -> list[dict]:
     """Bills not yet law nor dead, most recent action first (evidence, never a status)."""
     try:

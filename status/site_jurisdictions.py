@@ -113,7 +113,7 @@ def run(shared: Shared, conn: sqlite3.Connection, job: Job) -> Result:
         row = job.row or next(site_data.current(conn, shared.day, [job.code]))
         page = render_page(shared, conn, place, row, records)
     if job.feed:
-        feed = render_feed(shared, place, records)
+        feed = render_feed(shared, place, records, conn)
     return Result(job.code, job.dirty, until, changes, page, feed, began)
 
 
@@ -143,20 +143,28 @@ def render_page(
     return shared.renderer.render("jurisdiction.html", path, **context)
 
 
-def render_feed(shared: Shared, place: Place, records: list[dict]) -> bytes:
+def render_feed(
+    shared: Shared, place: Place, records: list[dict], conn: sqlite3.Connection
+) -> bytes:
     code = place.code
     path = feed_path(code)
     link: Callable[[str], str] = lambda target: shared.renderer.link(target, path)  # noqa: E731
     changes = [
         {**site_data.compact_change(r), "jurisdiction": code} for r in site_data.changes_of(records)
     ]
+    bills = [pages.bill_entry(e, place.name, link) for e in site_data.bill_events(conn, code)]
     feed = feeds.Feed(
         id=feeds.feed_id("j", code),
         title=f"Kratom legal status in {place.name}: changes",
-        subtitle=f"Every change of kratom's legal status in {place.name} ({code}).",
+        subtitle=f"Every change of kratom's legal status in {place.name} ({code}), and the "
+        "stages of tracked bills (marked as bills).",
         self_link=link(path),
         page_link=link(f"j/{code}/"),
-        entries=pages.entries(changes, shared.places, link),
+        entries=sorted(
+            [*pages.entries(changes, shared.places, link), *bills],
+            key=lambda entry: entry.updated,
+            reverse=True,
+        ),
     )
     return feeds.atom(feed)
 

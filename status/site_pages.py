@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from markupsafe import escape
 
 from status import site_views as words
-from status.feeds import Entry, change_id, rfc3339
+from status.feeds import TAG_PREFIX, Entry, change_id, rfc3339
 from status.site_data import Place, Region
 from status.site_render import date_text, href
 
@@ -191,6 +191,35 @@ def _entry_html(change: dict, name: str, when: str, page: str) -> str:
             f"confidence {escape(change.get('confidence') or 'not stated')}.</p>"
         )
     return "".join(parts)
+
+
+def bill_entry(event: dict, name: str, link: Callable[[str], str]) -> Entry:
+    """A feed entry for a bill reaching a stage: marked as a bill, never as a change of law.
+
+    Its id is the bill's identity and the stage, so a rebuild never announces it again.
+    """
+    stage = event["to_stage"].replace("-", " ")
+    bill = f"{event['identifier']}" + (f" ({event['session']})" if event.get("session") else "")
+    page = link(f"j/{event['jurisdiction']}/") + "#bills-h"
+    source = href(event.get("url"))
+    html = (
+        f"<p><strong>Bill, not law:</strong> {escape(bill)} in {escape(name)} is now "
+        f"<strong>{escape(stage)}</strong>"
+        + (f" (last action {escape(event['action_date'])})" if event.get("action_date") else "")
+        + f".</p><p>{escape(event.get('title') or '')}</p>"
+        + (f'<p><a href="{escape(source)}">The bill</a></p>' if source else "")
+        + "<p>A bill is evidence of what may come; the status changes only when the law "
+        "does, after review.</p>"
+    )
+    return Entry(
+        id=f"{TAG_PREFIX}bill/{event['provider']}/{event['external_id']}/{event['to_stage']}",
+        title=f"Bill {bill} in {name}: {stage}",
+        link=page,
+        updated=rfc3339(event.get("recorded_at")),
+        summary=f"Bill, not law: {bill} ({event.get('title') or 'untitled'}) is {stage}.",
+        content_html=html,
+        categories=("bill", event["jurisdiction"]),
+    )
 
 
 def entries(

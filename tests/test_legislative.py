@@ -250,3 +250,39 @@ def test_two_chambers_passing_is_passed_both_and_legiscan_codes_map():
         "failed",
         "introduced",
     ]
+
+
+def test_bill_stages_appear_once_in_the_jurisdiction_feed_marked_as_bills(
+    conn, db_path, server, tmp_path
+):
+    from lxml import etree
+
+    from status.publish import build
+
+    add_record(conn, "US-LA", "2020-01-01", "restricted")
+    server.routes["/os/bills"] = Route(fixture("openstates_bills_v1.json"), headers=JSON)
+    registry.save(conn, [feed(server, "openstates", "/os")])
+    crawl(db_path, OPENSTATES_API_KEY="k")
+    server.routes["/os/bills"] = Route(fixture("openstates_bills_v2.json"), headers=JSON)
+    crawl(db_path, OPENSTATES_API_KEY="k")
+    site = tmp_path / "site"
+    atom = "{http://www.w3.org/2005/Atom}"
+
+    def bill_entries():
+        root = etree.parse(str(site / "feeds" / "j" / "US-LA.atom")).getroot()
+        return [
+            (e.findtext(f"{atom}id"), e.findtext(f"{atom}title"))
+            for e in root.iter(f"{atom}entry")
+            if "bill" in [c.get("term") for c in e.iter(f"{atom}category")]
+        ]
+
+    build(db_path, site)
+    first = bill_entries()
+    assert [title for _, title in first] == [
+        "Bill XX 101 (2025) in Louisiana: became law",
+        "Bill XX 101 (2025) in Louisiana: passed one chamber",
+    ]
+    build(db_path, site, full=True)
+    assert bill_entries() == first  # a rebuild announces nothing again
+    overall = (site / "feeds" / "changes.atom").read_text()
+    assert "XX 101" not in overall  # bills are evidence, not changes of law
