@@ -7,10 +7,10 @@ Only longitude/latitude data can become RFC 7946 GeoJSON, so:
   are cut there (RFC 7946 §3.1.9) and every ring is rewound to the RFC's rule (exterior
   counter-clockwise, holes clockwise: world-atlas has them the other way round);
 - countries too small for 1:110m (Singapore, Malta...): a Point from `small-countries.json`;
-- US states, counties and cities: no geometry (null). The site ships us-atlas' states
-  already projected to Albers USA pixels, which are not longitude/latitude, and counties
-  only as marker points on that map; GeoJSON for them needs us-atlas' unprojected
-  `states-10m.json` / `counties-10m.json`, which the repository does not carry.
+- US states, DC and territories: us-atlas' unprojected `states-10m.json`, matched on the
+  state FIPS code (the same Census boundaries as the site's Albers map);
+- counties and cities: no geometry (null) yet; counties would need us-atlas'
+  `counties-10m.json` (840 KB), which the repository does not carry.
 """
 
 from __future__ import annotations
@@ -36,7 +36,28 @@ def geometry_lookup(conn: sqlite3.Connection) -> Callable[[str], dict | None]:
     numeric = dict(
         conn.execute("SELECT code, iso_numeric FROM jurisdictions WHERE iso_numeric IS NOT NULL")
     )
-    return lambda code: shapes.get(numeric.get(code))
+    states = _state_shapes()
+    fips = dict(
+        conn.execute(
+            "SELECT code, fips FROM jurisdictions WHERE parent = 'US' AND fips IS NOT NULL"
+        )
+    )
+    return lambda code: shapes.get(numeric.get(code)) or states.get(fips.get(code))
+
+
+@lru_cache(maxsize=1)
+def _state_shapes() -> dict[str, dict]:
+    """State FIPS -> geometry from us-atlas `states-10m.json` (longitude/latitude)."""
+    path = maps.geo_dir() / "states-10m.json"
+    if not path.exists():
+        return {}
+    topology = json.loads(path.read_text("utf-8"))
+    arcs = maps.decode_arcs(topology)
+    shapes = {}
+    for geometry in topology["objects"]["states"]["geometries"]:
+        if geometry.get("id") and (shape := _multipolygon(maps.polygons(geometry, arcs))):
+            shapes[geometry["id"]] = shape
+    return shapes
 
 
 @lru_cache(maxsize=1)

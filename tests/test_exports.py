@@ -253,7 +253,12 @@ def test_geojson_has_one_feature_per_jurisdiction(laws):
     features = {f["id"]: f for f in collection["features"]}
     alabama = features["US-AL"]
     assert alabama["type"] == "Feature" and alabama["properties"]["status"] == "banned"
-    assert alabama["geometry"] is None  # the site's US map is projected, not lon/lat
+    assert alabama["geometry"]["type"] == "MultiPolygon"  # us-atlas states-10m, lon/lat
+    lon, lat = alabama["geometry"]["coordinates"][0][0][0]
+    assert -89 < lon < -84 and 30 < lat < 35.5  # Alabama's box
+    assert features["US-DC"]["geometry"] is not None
+    county = next(code for code in features if code.startswith("US-MS-"))
+    assert features[county]["geometry"] is None  # counties: no lon/lat outlines shipped yet
     past = json.loads(export(laws, "status", "geojson", as_of=D("2015-01-01")))
     assert {f["id"]: f["properties"]["status"] for f in past["features"]}["US-AL"] == "unknown"
 
