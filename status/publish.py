@@ -740,13 +740,17 @@ class _Builder:
             self._page(
                 name,
                 digest(self.salt, chunk),
-                lambda chunk=chunk: _urlset(self.renderer.absolute(_pretty(p)) for p in chunk),
+                lambda chunk=chunk: _sitemap(
+                    "urlset", "url", (self.renderer.absolute(_pretty(p)) for p in chunk)
+                ),
             )
         if len(names) > 1:
             self._page(
                 "sitemap.xml",
                 digest(self.salt, names),
-                lambda: _sitemap_index(self.renderer.absolute(n) for n in names),
+                lambda: _sitemap(
+                    "sitemapindex", "sitemap", (self.renderer.absolute(n) for n in names)
+                ),
             )
 
 
@@ -762,25 +766,15 @@ def _pretty(path: str) -> str:
     return path[: -len("index.html")] if path.endswith("index.html") else path
 
 
-def _urlset(urls: Iterable[str]) -> bytes:
+def _sitemap(root: str, item: str, urls: Iterable[str]) -> bytes:
+    """A sitemap (`urlset` of `url`) or a sitemap index (`sitemapindex` of `sitemap`)."""
     from xml.sax.saxutils import escape
 
-    body = "".join(f"<url><loc>{escape(u)}</loc></url>\n" for u in urls)
+    body = "".join(f"<{item}><loc>{escape(u)}</loc></{item}>\n" for u in urls)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{body}</urlset>\n"
-    ).encode()
-
-
-def _sitemap_index(urls: Iterable[str]) -> bytes:
-    from xml.sax.saxutils import escape
-
-    body = "".join(f"<sitemap><loc>{escape(u)}</loc></sitemap>\n" for u in urls)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{body}</sitemapindex>\n"
+        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
+        f"{body}</{root}>\n"
     ).encode()
 
 
