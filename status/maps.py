@@ -282,10 +282,21 @@ def _world() -> tuple[MapGeometry, WorldFit]:
     fit = WorldFit(scale, min(xs) - pad / scale, max(ys) + pad / scale)
     height = math.ceil((max(ys) - min(ys)) * scale + 2 * pad)
     shapes = tuple(
-        Shape(g.get("id"), g["properties"]["name"], _project_path(rings, fit))
+        Shape(
+            g.get("id"),
+            g["properties"]["name"],
+            _project_path(rings, fit),
+            _projected_center(rings, fit),
+        )
         for g, rings in features
     )
     return MapGeometry(WORLD_WIDTH, height, shapes), fit
+
+
+def _projected_center(rings: list[Ring], fit: WorldFit) -> Point:
+    """The centre of the largest piece, on the map (where a marker on the country goes)."""
+    projected = [[fit(lon, lat) for lon, lat in ring] for ring in rings if ring]
+    return centroid(max(projected, key=lambda r: abs(ring_area(r))))
 
 
 def _project_path(rings: list[Ring], project: Callable[[float, float], Point]) -> str:

@@ -32,7 +32,7 @@ from status.queries import status_as_of
 from status.resources import site_dir
 from status.site_cache import Cache, Cached
 from status.site_data import Place
-from status.site_mapview import MapView, us_view, world_view
+from status.site_mapview import MapView, Pending, us_view, world_view
 from status.site_render import Renderer
 from status.site_tree import Output
 
@@ -388,8 +388,9 @@ class _Builder:
     # --- maps, snapshots and the front page --------------------------------------------
 
     def maps(self) -> None:
-        us = us_view(self.places, self.rows, self.day)
-        world = world_view(self.places, self.rows, self.day)
+        self.pending = Pending(site_data.live_bills(self.conn, self.day))
+        us = us_view(self.places, self.rows, self.day, self.pending)
+        world = world_view(self.places, self.rows, self.day, self.pending)
         members = self._members(us, world)
         years = self._snapshot_years(members)
         tag = digest(self.gen("maphist"), members, years)
@@ -401,6 +402,7 @@ class _Builder:
             tag,
             self.day,
             self.last_recorded,
+            self.pending.notes,
         )
         self._page("index.html", fp, lambda: self._index(us, world, members, years, tag))
         for year in years:
@@ -411,7 +413,7 @@ class _Builder:
                 page_fp,
                 lambda year=year, path=path: self._snapshot_page(year, path, members, years, tag),
             )
-        svg_fp = digest(self.salt, self.gen("current"), self.day)
+        svg_fp = digest(self.salt, self.gen("current"), self.day, self.pending.notes)
         for view in (us, world):
             path = f"map/{view.key}.svg"
             self._page(path, svg_fp, lambda view=view, path=path: self._standalone(view, path))
@@ -444,11 +446,16 @@ class _Builder:
                 rows[row["code"]] = {**words.slim(row), "upcoming": None}  # a past day
         return rows
 
-    def _map_context(self, rows: dict[str, dict], day: dt.date) -> dict:
-        us = us_view(self.places, rows, day)
-        world = world_view(self.places, rows, day)
-        us_rows = pages.rows_for(pages.us_codes(self.places), rows, self.places)
-        world_rows = pages.rows_for(pages.country_codes(self.places), rows, self.places)
+    def _map_context(
+        self, rows: dict[str, dict], day: dt.date, pending: Pending | None = None
+    ) -> dict:
+        """What the map page shows on `day`; `pending` (live bills) only on today's."""
+        pending = pending or Pending()
+        us = us_view(self.places, rows, day, pending)
+        world = world_view(self.places, rows, day, pending)
+        us_codes, world_codes = pages.us_codes(self.places), pages.country_codes(self.places)
+        us_rows = pages.rows_for(us_codes, rows, self.places, pending.notes)
+        world_rows = pages.rows_for(world_codes, rows, self.places, pending.notes)
         local_rows, local_more = pages.local_table(self.places, rows)
         federal = None
         if "US" in self.places:
@@ -465,6 +472,8 @@ class _Builder:
             "local_more": local_more,
             "us_counts": pages.counts(us_rows),
             "world_counts": pages.counts(world_rows),
+            "us_pending": sum(1 for c in us_codes if c in pending.notes),
+            "world_pending": sum(1 for c in world_codes if c in pending.notes),
             "federal": federal,
         }
 
@@ -473,7 +482,7 @@ class _Builder:
         today = {c: self.rows[c] for c in members}
         timeline = pages.timeline_data(snapshots, (self.day.isoformat(), today))
         latest = list(itertools.islice(self._named(self.cache.latest()), 10))
-        context = self._map_context(self.rows, self.day)
+        context = self._map_context(self.rows, self.day, self.pending)
         return self.renderer.render(
             "index.html",
             "index.html",

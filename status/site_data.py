@@ -33,6 +33,9 @@ US_STATE_KINDS = ("state", "district")
 LOCAL_KINDS = ("county", "city", "town", "village")
 BATCH = 500
 PENDING_STAGES = ("introduced", "passed-one-chamber", "passed-both")
+# A bill at a pending stage with no action for this long has almost surely died with its
+# session (most legislatures sit for one or two years): the map stops calling it live.
+LIVE_DAYS = 730
 
 
 def safe_code(code: str) -> bool:
@@ -124,8 +127,10 @@ def stamps(conn: sqlite3.Connection) -> dict[str, tuple]:
 
 def _bill_stamps(conn: sqlite3.Connection) -> list[tuple]:
     try:
-        return conn.execute(
-            "SELECT jurisdiction, count(*), max(updated_at) FROM bills GROUP BY jurisdiction"
+        return conn.execute(  # a stage change is an event: it moves even within a second
+            "SELECT b.jurisdiction, count(*), max(b.updated_at) || '/' || coalesce(("
+            "SELECT max(e.id) FROM bill_events e WHERE e.jurisdiction = b.jurisdiction), 0) "
+            "FROM bills b GROUP BY b.jurisdiction"
         ).fetchall()
     except sqlite3.OperationalError:  # a database from before bills were tracked
         return []
@@ -152,6 +157,36 @@ def pending_bills(conn: sqlite3.Connection, code: str) -> list[dict]:
         return bills(conn, [code], list(PENDING_STAGES))
     except sqlite3.OperationalError:
         return []
+
+
+def live_bills(conn: sqlite3.Connection, day: dt.date) -> dict[str, str]:
+    """Per jurisdiction with a live kratom bill on `day`, a short note for maps and tables.
+
+    Live: at a pending stage, with an action (or, with no action date, a first sighting)
+    in the last LIVE_DAYS days. The note names the furthest-advanced bill, e.g.
+    "HB 1234 (2026) passed one chamber", and how many more there are.
+    """
+    since = (day - dt.timedelta(days=LIVE_DAYS)).isoformat()
+    notes: dict[str, list[tuple]] = {}
+    try:
+        rows = conn.execute(
+            "SELECT jurisdiction, identifier, session, stage, last_action_date FROM bills "
+            f"WHERE stage IN ({', '.join('?' * len(PENDING_STAGES))}) "
+            "AND coalesce(last_action_date, substr(first_seen_at, 1, 10)) >= ?",
+            (*PENDING_STAGES, since),
+        ).fetchall()
+    except sqlite3.OperationalError:  # a database from before bills were tracked
+        return {}
+    for code, identifier, session, stage, acted in rows:
+        rank = (PENDING_STAGES.index(stage), acted or "", identifier)
+        notes.setdefault(code, []).append((rank, identifier, session, stage))
+    result = {}
+    for code, found in notes.items():
+        _, identifier, session, stage = max(found)
+        note = f"{identifier}{f' ({session})' if session else ''} {stage.replace('-', ' ')}"
+        more = len(found) - 1
+        result[code] = note + (f", and {more} more" if more else "")
+    return result
 
 
 def current(

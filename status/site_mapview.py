@@ -30,6 +30,7 @@ DC_BOX = (892.0, 282.0, 36.0, 20.0)
 TERRITORY_ROW = (562.0, 574.0, 36.0, 20.0, 40.0)  # x, y, width, height, step
 COUNTY_SUFFIXES = (" county", " parish", " borough", " census area", " municipality")
 UNKNOWN_ROW = {"status": "unknown"}
+PENDING_DESC = "A white diamond marks a live kratom bill (evidence of what may come, not a status)."
 
 
 @dataclass
@@ -47,6 +48,19 @@ class MapItem:
     box: tuple[float, float, float, float] | None = None
     text: str | None = None
     line: tuple[float, float, float, float] | None = None
+    pending: str | None = None  # a live kratom bill, e.g. "HB 12 (2026) passed one chamber"
+    mark: tuple[float, float] | None = None  # where the pending marker goes
+
+
+@dataclass
+class Pending:
+    """The live bills behind the map's pending markers (empty on a past day's map)."""
+
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def item(self, code: str, at: tuple[float, float]) -> dict:
+        note = self.notes.get(code)
+        return {"pending": note, "mark": at} if note else {}
 
 
 @dataclass
@@ -66,10 +80,20 @@ class MapView:
 def _item(code: str | None, places: dict[str, Place], rows: dict[str, dict], **shape) -> MapItem:
     place = places[code]
     row = rows.get(code, UNKNOWN_ROW)
-    return MapItem(code, place.name, row["status"], label(place.name, row), **shape)
+    text = label(place.name, row)
+    if shape.get("pending"):
+        text += f"; a kratom bill is pending: {shape['pending']}"
+    return MapItem(code, place.name, row["status"], text, **shape)
 
 
-def us_view(places: dict[str, Place], rows: dict[str, dict], day: dt.date) -> MapView:
+def us_view(
+    places: dict[str, Place],
+    rows: dict[str, dict],
+    day: dt.date,
+    pending: Pending | None = None,
+) -> MapView:
+    """The US map; `pending` puts a marker on each state with a live kratom bill."""
+    pending = pending or Pending()
     view = MapView(
         "us",
         f"Kratom legal status in the US states, as of {date_text(day.isoformat())}",
@@ -82,29 +106,39 @@ def us_view(places: dict[str, Place], rows: dict[str, dict], day: dt.date) -> Ma
     by_fips = {p.fips: c for c, p in places.items() if p.parent == "US" and p.fips}
     for shape in us_map().shapes:
         code = by_fips.get(shape.atlas_id)
-        if code:
-            view.items.append(_item(code, places, rows, d=shape.d))
-            if code == "US-DC":
-                x, y, w, h = DC_BOX
-                view.items.append(
-                    _item(
-                        code,
-                        places,
-                        rows,
-                        box=DC_BOX,
-                        text="DC",
-                        line=(*shape.center, x, y + h / 2),
-                    )
+        if code == "US-DC":  # too small to carry a marker: its box does
+            x, y, w, h = DC_BOX
+            view.items.append(_item(code, places, rows, d=shape.d, pending=pending.notes.get(code)))
+            view.items.append(
+                _item(
+                    code,
+                    places,
+                    rows,
+                    box=DC_BOX,
+                    text="DC",
+                    line=(*shape.center, x, y + h / 2),
+                    **pending.item(code, (x + w, y)),
                 )
+            )
+        elif code:
+            more = pending.item(code, shape.center)
+            view.items.append(_item(code, places, rows, d=shape.d, **more))
     x, y, w, h, step = TERRITORY_ROW
     territories = sorted(c for c, p in places.items() if p.parent == "US" and p.kind == "territory")
     for i, code in enumerate(territories):
-        view.items.append(
-            _item(code, places, rows, box=(x + i * step, y, w, h), text=code.split("-")[1])
-        )
+        box = (x + i * step, y, w, h)
+        more = pending.item(code, (box[0] + w, y))
+        view.items.append(_item(code, places, rows, box=box, text=code.split("-")[1], **more))
     for code, (cx, cy) in county_markers(places).items():
-        if rows.get(code, UNKNOWN_ROW)["status"] != "unknown":  # a rule on record
-            view.items.append(_item(code, places, rows, cx=cx, cy=cy, r=5.0))
+        if rows.get(code, UNKNOWN_ROW)["status"] != "unknown" or code in pending.notes:
+            more = pending.item(code, (cx + 5.0, cy - 5.0))
+            view.items.append(_item(code, places, rows, cx=cx, cy=cy, r=5.0, **more))
+    return _note_pending(view)
+
+
+def _note_pending(view: MapView) -> MapView:
+    if any(item.mark for item in view.items):
+        view.desc += f" {PENDING_DESC}"
     return view
 
 
@@ -139,7 +173,14 @@ def _county_name(name: str) -> str:
     return key
 
 
-def world_view(places: dict[str, Place], rows: dict[str, dict], day: dt.date) -> MapView:
+def world_view(
+    places: dict[str, Place],
+    rows: dict[str, dict],
+    day: dt.date,
+    pending: Pending | None = None,
+) -> MapView:
+    """The world map; `pending` marks countries with a live national kratom bill."""
+    pending = pending or Pending()
     geometry = world_map()
     view = MapView(
         "world",
@@ -155,12 +196,14 @@ def world_view(places: dict[str, Place], rows: dict[str, dict], day: dt.date) ->
     for shape in geometry.shapes:
         code = by_numeric.get(shape.atlas_id)
         if code:
-            view.items.append(_item(code, places, rows, d=shape.d))
+            more = pending.item(code, shape.center)
+            view.items.append(_item(code, places, rows, d=shape.d, **more))
         else:
             text = f"{shape.name}: not tracked (no ISO 3166 code)"
             view.items.append(MapItem(None, shape.name, "none", text, d=shape.d))
     for numeric, (cx, cy, _) in sorted(small_country_points().items()):
         code = by_numeric.get(numeric)
         if code:
-            view.items.append(_item(code, places, rows, cx=cx, cy=cy, r=2.6))
-    return view
+            more = pending.item(code, (cx + 2.6, cy - 2.6))
+            view.items.append(_item(code, places, rows, cx=cx, cy=cy, r=2.6, **more))
+    return _note_pending(view)

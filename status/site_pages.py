@@ -22,8 +22,11 @@ LOCAL_LIST_LIMIT = 200
 EMPTY_ROW = {**dict.fromkeys(words.ROW_FIELDS), "status": "unknown"}
 
 
-def table_row(place: Place, row: dict, places: dict[str, Place]) -> dict:
-    """One line of a status table (a missing field reads as empty, a missing row as unknown)."""
+def table_row(
+    place: Place, row: dict, places: dict[str, Place], pending: str | None = None
+) -> dict:
+    """One line of a status table (a missing field reads as empty, a missing row as unknown);
+    `pending` is the note of a live kratom bill there, if any."""
     row = {**EMPTY_ROW, "code": place.code, **row}
     parent = places.get(place.parent) if place.parent else None
     return {
@@ -33,12 +36,22 @@ def table_row(place: Place, row: dict, places: dict[str, Place]) -> dict:
         "row": row,
         "since": words.since_text(row),
         "upcoming": words.upcoming_text(row),
+        "pending": pending,
     }
 
 
-def rows_for(codes: Iterable[str], rows: dict[str, dict], places: dict[str, Place]) -> list[dict]:
+def rows_for(
+    codes: Iterable[str],
+    rows: dict[str, dict],
+    places: dict[str, Place],
+    pending: dict[str, str] | None = None,
+) -> list[dict]:
     """Table rows sorted by name (then code), unknown where there is no row."""
-    result = [table_row(places[c], rows.get(c, {"status": "unknown"}), places) for c in codes]
+    pending = pending or {}
+    result = [
+        table_row(places[c], rows.get(c, {"status": "unknown"}), places, pending.get(c))
+        for c in codes
+    ]
     return sorted(result, key=lambda r: (r["name"].casefold(), r["code"]))
 
 

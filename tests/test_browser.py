@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from status.publish import build
 from status.site_serve import make_server
-from tests.test_site import TODAY, add_sample_records, new_db
+from tests.test_site import TODAY, add_bill, add_sample_records, new_db
 
 CHROMIUM = os.environ.get("KRATOM_CHROMIUM", "/usr/bin/chromium")
 ARGS = [
@@ -32,6 +32,7 @@ def base_url(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     conn = new_db(folder / "kratom.db")
     add_sample_records(conn)
+    add_bill(conn, "US-LA", "HB 12", "passed-one-chamber", "2026-04-02")
     conn.close()
     build(folder / "kratom.db", folder / "out", today=TODAY)
     server = make_server(folder / "out", 0)
@@ -128,8 +129,11 @@ def test_the_time_slider_changes_the_colours(page, base_url):
     row = page.locator("#table-us tr[data-code='US-AL']")
     expect(row).to_have_attribute("data-status", "unknown")
     expect(page.locator("[data-count='us-banned']")).to_have_text("0")
+    pending = page.locator("#map-us .pending-mark[data-code='US-LA']")
+    expect(pending).to_be_hidden()  # a bill live today was not pending in 1979
     page.locator("#as-of-reset").click()
     expect(page.locator("#map-us a[data-code='US-AL']")).to_have_class("area s-banned")
+    expect(pending).to_be_visible()
     expect(page.locator("[data-count='us-banned']")).to_have_text("2")
 
 

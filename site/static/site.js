@@ -188,6 +188,9 @@
         });
         if (block.refilter) block.refilter();
       });
+      $all(".pending-marks").forEach(function (g) {  /* live bills are today's news */
+        g.style.display = latest ? "" : "none";
+      });
       output.textContent = t.titles[index];
       slider.setAttribute("aria-valuetext", t.titles[index]);
     }
