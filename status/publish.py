@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import os
 import shutil
 import sqlite3
 import time
@@ -32,7 +33,7 @@ from status.queries import status_as_of
 from status.resources import site_dir
 from status.site_cache import Cache, Cached
 from status.site_data import Place
-from status.site_mapview import MapView, Pending, us_view, world_view
+from status.site_mapview import LiveBills, MapView, us_view, world_view
 from status.site_render import Renderer
 from status.site_tree import Output
 
@@ -53,6 +54,7 @@ class BuildReport:
     refused: list[str]
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    published: float = 0.0  # seconds until the pages were live (the downloads may follow)
 
 
 def build(
@@ -83,6 +85,9 @@ def build(
         # reads again whatever this one read (and finds the live pages it did not swap in).
         cache.commit()
         builder.timings["swap"] = time.perf_counter() - finish
+        published = time.perf_counter() - started
+        builder.publish_downloads()
+        output.close()
     except BaseException:
         if builder is not None:
             builder.abort()
@@ -104,6 +109,7 @@ def build(
         refused=builder.refused,
         seconds=time.perf_counter() - started,
         timings=builder.timings,
+        published=published,
     )
 
 
@@ -388,7 +394,7 @@ class _Builder:
     # --- maps, snapshots and the front page --------------------------------------------
 
     def maps(self) -> None:
-        self.pending = Pending(site_data.live_bills(self.conn, self.day))
+        self.pending = LiveBills(site_data.live_bills(self.conn, self.day))
         us = us_view(self.places, self.rows, self.day, self.pending)
         world = world_view(self.places, self.rows, self.day, self.pending)
         members = self._members(us, world)
@@ -447,10 +453,10 @@ class _Builder:
         return rows
 
     def _map_context(
-        self, rows: dict[str, dict], day: dt.date, pending: Pending | None = None
+        self, rows: dict[str, dict], day: dt.date, pending: LiveBills | None = None
     ) -> dict:
         """What the map page shows on `day`; `pending` (live bills) only on today's."""
-        pending = pending or Pending()
+        pending = pending or LiveBills()
         us = us_view(self.places, rows, day, pending)
         world = world_view(self.places, rows, day, pending)
         us_codes, world_codes = pages.us_codes(self.places), pages.country_codes(self.places)
@@ -700,13 +706,21 @@ class _Builder:
         names = [name for name, _ in site_exports.DOWNLOADS]
         self.downloads_needed = [n for n in names if self.output.need(f"data/{n}", self.data_fp)]
         self.downloads = None
+        self.deferred = False
         if self.downloads_needed:
-            folder = self.output.temp_path("data")
+            folder = self.output.work / "downloads"
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
             self.downloads = site_exports.start(self.db_path, folder, self.day)
 
     def data(self) -> None:
+        """data/: the downloads and their page. When the live site has downloads already,
+        new ones go live after the pages (`publish_downloads`): at scale they take far
+        longer to write than a change takes to render, and the old ones stay whole."""
+        paths = [f"data/{name}" for name, _ in site_exports.DOWNLOADS] + ["data/index.html"]
+        if self.downloads is not None and self.output.carry(paths):
+            self.deferred = True
+            return
         if self.downloads is not None:
             try:
                 folder = self.downloads.wait()
@@ -714,20 +728,51 @@ class _Builder:
                     self.output.put_file(f"data/{name}", folder / name, self.data_fp)
             finally:
                 shutil.rmtree(self.downloads.folder, ignore_errors=True)
-        names = [name for name, _ in site_exports.DOWNLOADS]
-        sizes = [(self.output.stage / "data" / n).stat().st_size for n in names]
+        path = "data/index.html"
+        fp, render = self._data_page(self.output.stage / "data", path)
+        self._page(path, fp, render)
+
+    def _data_page(self, folder: Path, path: str) -> tuple[str, Callable[[], bytes]]:
+        """data/index.html's fingerprint and renderer, from the downloads in `folder`."""
+        sizes = [(folder / name).stat().st_size for name, _ in site_exports.DOWNLOADS]
         files = [
             {"name": n, "what": what, "size": site_exports.size_text(size)}
             for (n, what), size in zip(site_exports.DOWNLOADS, sizes, strict=True)
         ]
-        path = "data/index.html"
-        self._page(
-            path,
-            digest(self.salt, self.data_fp, sizes),
-            lambda: self.renderer.render(
-                "data.html", path, files=files, dictionary=site_exports.dictionary()
-            ),
+        return digest(self.salt, self.data_fp, sizes), lambda: self.renderer.render(
+            "data.html", path, files=files, dictionary=site_exports.dictionary()
         )
+
+    def publish_downloads(self) -> None:
+        """After the pages went live: the new downloads and their page, in one exchange
+        of the live data/ folder. Downloads whose bytes did not change stay the same
+        file (same inode and mtime)."""
+        if not self.deferred:
+            return
+        folder = self.downloads.wait()
+        try:
+            shas = site_exports.written_shas(folder)
+            ready = self.output.work / "data-ready"
+            shutil.rmtree(ready, ignore_errors=True)
+            ready.mkdir()
+            live = self.output.live / "data"
+            for name, _ in site_exports.DOWNLOADS:
+                old = self.output.live_files.get(f"data/{name}")
+                if name in self.downloads_needed and not (old and old.sha == shas.get(name)):
+                    (folder / name).rename(ready / name)
+                else:
+                    os.link(live / name, ready / name)
+                    shas[name] = old.sha if old and old.sha else shas.get(name)
+            fp, render = self._data_page(ready, "data/index.html")
+            page = render()
+            if page == (live / "index.html").read_bytes():
+                os.link(live / "index.html", ready / "index.html")
+            else:
+                (ready / "index.html").write_bytes(page)
+            fps = {name: self.data_fp for name, _ in site_exports.DOWNLOADS}
+            self.output.replace_folder("data", ready, {**fps, "index.html": fp}, shas)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def abort(self) -> None:
         """After a failure: stop the downloads process, if any."""

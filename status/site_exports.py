@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import multiprocessing
 import sqlite3
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 from status import store
 from status.errors import KratomError
 from status.export_fields import FIELDS
+from status.site_tree import file_sha
 
 DOWNLOADS = (
     ("status.csv", "every jurisdiction's status on the date above, one row each"),
@@ -29,6 +31,7 @@ DOWNLOADS = (
     ("kratom.db", "the whole SQLite database (open with sqlite3 or Datasette)"),
 )
 DICTIONARY = ("status", "history", "jurisdictions", "sources", "checks")
+SHAS = "sha256.json"  # beside the downloads in the writer's folder, never published
 
 
 def write_downloads(conn: sqlite3.Connection, folder: Path, day: dt.date) -> list[Path]:
@@ -79,9 +82,17 @@ def start(db_path: str, folder: Path, day: dt.date) -> Pending:
 def _write_from(db_path: str, folder: Path, day: dt.date) -> None:
     conn = store.connect(db_path)
     try:
-        write_downloads(conn, folder, day)
+        files = write_downloads(conn, folder, day)
     finally:
         conn.close()
+    # Hashed here, beside the page rendering, so publishing them later costs nothing.
+    shas = {path.name: file_sha(path) for path in files}
+    (folder / SHAS).write_text(json.dumps(shas), encoding="utf-8")
+
+
+def written_shas(folder: Path) -> dict[str, str]:
+    """The content hash of each download the writer left in `folder`."""
+    return json.loads((folder / SHAS).read_text(encoding="utf-8"))
 
 
 def code_fingerprint() -> str:

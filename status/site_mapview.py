@@ -53,7 +53,7 @@ class MapItem:
 
 
 @dataclass
-class Pending:
+class LiveBills:
     """The live bills behind the map's pending markers (empty on a past day's map)."""
 
     notes: dict[str, str] = field(default_factory=dict)
@@ -90,10 +90,10 @@ def us_view(
     places: dict[str, Place],
     rows: dict[str, dict],
     day: dt.date,
-    pending: Pending | None = None,
+    pending: LiveBills | None = None,
 ) -> MapView:
     """The US map; `pending` puts a marker on each state with a live kratom bill."""
-    pending = pending or Pending()
+    pending = pending or LiveBills()
     view = MapView(
         "us",
         f"Kratom legal status in the US states, as of {date_text(day.isoformat())}",
@@ -177,10 +177,10 @@ def world_view(
     places: dict[str, Place],
     rows: dict[str, dict],
     day: dt.date,
-    pending: Pending | None = None,
+    pending: LiveBills | None = None,
 ) -> MapView:
     """The world map; `pending` marks countries with a live national kratom bill."""
-    pending = pending or Pending()
+    pending = pending or LiveBills()
     geometry = world_map()
     view = MapView(
         "world",

@@ -116,6 +116,14 @@ class Output:
             if old is not None and path not in self.target:
                 self._keep(path, old)
 
+    def carry(self, paths: Iterable[str]) -> bool:
+        """Keep these live files as they are, whatever their inputs now (the downloads,
+        published after the pages: see `replace_folder`). False if one is missing."""
+        paths = list(paths)
+        if not self.live_id or any(p not in self.live_files for p in paths):
+            return False
+        return all(self._keep(check_path(p), self.live_files[p]) for p in paths)
+
     def put(self, path: str, data: bytes, fp: str) -> None:
         """Stage `data` at `path`: a link to the live file if the bytes are the same."""
         check_path(path)
@@ -126,18 +134,15 @@ class Output:
                     return
         self._write(path, data, fp)
 
-    def temp_path(self, name: str) -> Path:
-        """A scratch file inside the waiting tree, for exports written as streams."""
-        return self.stage / f".tmp-{check_path(name).replace('/', '-')}"
-
     def put_file(self, path: str, temp: Path, fp: str) -> None:
         """Stage a finished scratch file: kept as the live one if its bytes are the same."""
         check_path(path)
-        sha = _sha(temp)
+        sha = file_sha(temp)
         old = self.live_files.get(path)
         live = self.live / path
         with contextlib.suppress(OSError):
-            live_sha = old.sha if old is not None and old.sha and self._trust_live else _sha(live)
+            known = old is not None and old.sha and self._trust_live
+            live_sha = old.sha if known else file_sha(live)
             if live_sha == sha and self._keep(path, Entry(fp, _ino(live), sha)):
                 temp.unlink()
                 return
@@ -188,7 +193,9 @@ class Output:
     # --- finishing -----------------------------------------------------------------
 
     def finish(self) -> TreeReport:
-        """Drop files no longer produced, record the manifest, then swap the trees."""
+        """Drop files no longer produced, record the manifest, then swap the trees.
+
+        The folder stays locked until `close`: `replace_folder` may follow."""
         self._remove_leftovers()
         self._save_manifest()
         self._flush()
@@ -199,8 +206,52 @@ class Output:
         self.live_id, self.live_files = self.stage_id, self.target
         if not self.stage.exists():
             self._prime_stage()
-        self.close()
         return self.report
+
+    def replace_folder(
+        self, folder: str, ready: Path, fps: dict[str, str], shas: dict[str, str]
+    ) -> list[str]:
+        """After `finish`: make `ready` the live site's `folder` in one exchange.
+
+        `ready` holds the folder's complete new content (files unchanged since the live
+        version are hard links to it); `fps` and `shas` give each file's fingerprint and,
+        where known, content hash (by name inside `folder`). The live tree is marked
+        unclean while its manifest does not match it, so a crash in between makes the
+        next build check it file by file. Returns the paths of the files that are new.
+        """
+        live = self.live / check_path(folder)
+        prefix = f"{folder}/"
+        entries, new = {}, []
+        for name, fp in fps.items():
+            path = check_path(prefix + name)
+            entries[path] = Entry(fp, _ino(ready / name), shas.get(name))
+            old = self.live_files.get(path)
+            if old is None or old.ino != entries[path].ino:
+                new.append(path)
+                _fsync(ready / name)
+        self._mark(self.live_id, clean=False)
+        exchange(live, ready)
+        with _transaction(self.state):
+            self.state.execute(
+                "DELETE FROM files WHERE tree = ? AND path LIKE ?",
+                (self.live_id, prefix.replace("%", "") + "%"),
+            )
+            self.state.executemany(
+                "INSERT INTO files (tree, path, fp, ino, sha) VALUES (?, ?, ?, ?, ?)",
+                [(self.live_id, p, e.fp, e.ino, e.sha) for p, e in entries.items()],
+            )
+            self.state.execute("UPDATE trees SET clean = 1 WHERE id = ?", (self.live_id,))
+        self.live_files = {
+            **{p: e for p, e in self.live_files.items() if not p.startswith(prefix)},
+            **entries,
+        }
+        shutil.rmtree(ready)  # the old folder, now at `ready`
+        self.report.written.extend(new)
+        return new
+
+    def _mark(self, tree_id: str, *, clean: bool) -> None:
+        with _transaction(self.state):
+            self.state.execute("UPDATE trees SET clean = ? WHERE id = ?", (int(clean), tree_id))
 
     def close(self) -> None:
         """Release the folder (also after a failed build: the live site is untouched)."""
@@ -252,11 +303,7 @@ class Output:
             os.sync()
             return
         for path in self.report.written:
-            fd = os.open(self.stage / path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _fsync(self.stage / path)
 
     def _prime_stage(self) -> None:
         """After a first build: a waiting tree of hard links, so the next build is small."""
@@ -351,11 +398,19 @@ def _write_marker(tree: Path, like: Path | None) -> str:
     return identity
 
 
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _ino(path: Path) -> int:
     return os.stat(path).st_ino
 
 
-def _sha(path: Path) -> str:
+def file_sha(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

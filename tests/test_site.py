@@ -460,6 +460,37 @@ def test_a_crash_mid_build_leaves_the_live_site_whole(conn, db_path, tmp_path, m
     assert build(db_path, out, today=TODAY, full=True).written == []
 
 
+def test_pages_go_live_before_the_downloads_which_stay_whole_if_writing_them_fails(
+    conn, db_path, tmp_path, monkeypatch
+):
+    from status import site_exports
+
+    add_sample_records(conn)
+    out = tmp_path / "out"
+    build(db_path, out, today=TODAY)
+    data_before = {p: s for p, s in tree_state(out).items() if p.startswith("data/")}
+    add_record(conn, "US-WY", "2025-07-01", "banned", recorded_at="2026-11-24T12:00:00Z")
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(site_exports, "write_downloads", failing)
+    with pytest.raises(KratomError, match="writing the downloads failed"):
+        build(db_path, out, today=TODAY)
+    assert "banned" in page(out, "j/US-WY/index.html").xpath("string(//p[@id='quote'])")
+    after = tree_state(out)
+    assert {p: s for p, s in after.items() if p.startswith("data/")} == data_before
+    assert "US-WY" not in (out / "data" / "history.csv").read_text()
+
+    monkeypatch.undo()
+    report = build(db_path, out, today=TODAY)
+    assert "data/history.csv" in report.written and "data/index.html" in report.written
+    assert "j/US-WY/index.html" not in report.written  # already live
+    assert "US-WY" in (out / "data" / "history.csv").read_text()
+    assert tree_state(out)["data/sources.csv"] == data_before["data/sources.csv"]
+    assert build(db_path, out, today=TODAY).written == []
+
+
 def test_it_refuses_to_replace_a_folder_that_is_not_a_site(conn, db_path, tmp_path):
     precious = tmp_path / "home"
     precious.mkdir()
