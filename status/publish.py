@@ -216,7 +216,6 @@ class _Builder:
         read again whatever its pages need. A clean one is rendered only if a page's
         fingerprint moved (a child's status, a template, the base URL).
         """
-        stamps = self.stamps
         cached = self.cache.places()
         iso = self.day.isoformat()
         dirty = [
@@ -236,7 +235,7 @@ class _Builder:
         for code in sorted(set(cached) - set(self.places)):
             self._forget(code)
         self.rows = {c: words.slim(fresh[c]) if c in fresh else cached[c].row for c in self.places}
-        self.last_recorded = max((s[2] for s in stamps.values() if s[2]), default=None)
+        self.last_recorded = site_data.last_recorded(self.conn)
         self.kids: dict[str, str] = {}
         check = self._to_check(fresh, cached)
         self.until = {c: cached[c].valid_until for c in self.places if c not in fresh}

@@ -257,5 +257,51 @@ CREATE TABLE api_state (
 ALTER TABLE proposals ADD COLUMN bill_id INTEGER REFERENCES bills(id);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3]
+# V4: what a rebuild of the site must look at. Every write that can change what a
+# jurisdiction's pages show (its records, the checks of its sources, its bills) gives
+# its row in jurisdiction_versions a new random version, so `kratom build` finds the
+# jurisdictions to render again without reading a million records, and an edit made by
+# hand in SQL is seen too. Random rather than counted: a database restored from a backup
+# can never reach an old version number with other content.
+_BUMP = (
+    "INSERT INTO jurisdiction_versions (jurisdiction, version) VALUES ({code}, random()) "
+    "ON CONFLICT (jurisdiction) DO UPDATE SET version = random();"
+)
+V4 = f"""
+CREATE TABLE jurisdiction_versions (
+    jurisdiction TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO jurisdiction_versions (jurisdiction, version)
+    SELECT jurisdiction, random() FROM (
+        SELECT jurisdiction FROM records
+        UNION SELECT s.jurisdiction FROM checks c JOIN sources s ON s.id = c.source_id
+        UNION SELECT jurisdiction FROM bills);
+CREATE TRIGGER records_version_ai AFTER INSERT ON records BEGIN
+    {_BUMP.format(code="new.jurisdiction")}
+END;
+CREATE TRIGGER records_version_au AFTER UPDATE ON records BEGIN
+    {_BUMP.format(code="old.jurisdiction")}
+    {_BUMP.format(code="new.jurisdiction")}
+END;
+CREATE TRIGGER records_version_ad AFTER DELETE ON records BEGIN
+    {_BUMP.format(code="old.jurisdiction")}
+END;
+CREATE TRIGGER checks_version_ai AFTER INSERT ON checks BEGIN
+    {_BUMP.format(code="(SELECT jurisdiction FROM sources WHERE id = new.source_id)")}
+END;
+CREATE TRIGGER bills_version_ai AFTER INSERT ON bills BEGIN
+    {_BUMP.format(code="new.jurisdiction")}
+END;
+CREATE TRIGGER bills_version_au AFTER UPDATE ON bills BEGIN
+    {_BUMP.format(code="old.jurisdiction")}
+    {_BUMP.format(code="new.jurisdiction")}
+END;
+CREATE TRIGGER bill_events_version_ai AFTER INSERT ON bill_events BEGIN
+    {_BUMP.format(code="new.jurisdiction")}
+END;
+CREATE INDEX records_recorded ON records(recorded_at);
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4]
 SCHEMA_VERSION = len(MIGRATIONS)

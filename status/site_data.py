@@ -6,9 +6,9 @@ status differs from the one before, except an undated baseline — the rule of
 `queries.changes`, applied to the history the page already holds (a test checks the two
 agree), so a build reads each jurisdiction's records once.
 
-`stamps` is the cheap fingerprint that makes rebuilds incremental: per jurisdiction, how
-many records it has, the highest id, the latest recorded time (every new version of a
-record is recorded anew, see docs/data-dictionary.md) and the latest check of its sources.
+`stamps` is the cheap fingerprint that makes rebuilds incremental: per jurisdiction, a
+version that triggers change on every write to its records, its sources' checks or its
+bills (the table jurisdiction_versions), read in one go whatever the number of records.
 """
 
 from __future__ import annotations
@@ -100,40 +100,15 @@ def regions(conn: sqlite3.Connection) -> list[Region]:
     return [Region(*row) for row in rows if safe_slug(row[0])]
 
 
-def stamps(conn: sqlite3.Connection) -> dict[str, tuple]:
-    """Per jurisdiction: what moves whenever its records, checks or tracked bills change.
-
-    (record count, highest record id, latest recorded time, latest check id, bills)
-    """
-    result: dict[str, list] = {}
-
-    def slot(code: str) -> list:
-        return result.setdefault(code, [0, None, None, None, None])
-
-    for code, count, top, recorded in conn.execute(
-        "SELECT jurisdiction, count(*), max(id), max(recorded_at) FROM records "
-        "GROUP BY jurisdiction"
-    ):
-        slot(code)[:3] = [count, top, recorded]
-    for code, check in conn.execute(
-        "SELECT s.jurisdiction, max(c.id) FROM checks c JOIN sources s ON s.id = c.source_id "
-        "GROUP BY s.jurisdiction"
-    ):
-        slot(code)[3] = check
-    for code, count, updated in _bill_stamps(conn):
-        slot(code)[4] = (count, updated)
-    return {code: tuple(values) for code, values in result.items()}
+def stamps(conn: sqlite3.Connection) -> dict[str, int]:
+    """Per jurisdiction, a version that changes with every write to its records, the
+    checks of its sources or its bills (kept by triggers: schema V4)."""
+    return dict(conn.execute("SELECT jurisdiction, version FROM jurisdiction_versions"))
 
 
-def _bill_stamps(conn: sqlite3.Connection) -> list[tuple]:
-    try:
-        return conn.execute(  # a stage change is an event: it moves even within a second
-            "SELECT b.jurisdiction, count(*), max(b.updated_at) || '/' || coalesce(("
-            "SELECT max(e.id) FROM bill_events e WHERE e.jurisdiction = b.jurisdiction), 0) "
-            "FROM bills b GROUP BY b.jurisdiction"
-        ).fetchall()
-    except sqlite3.OperationalError:  # a database from before bills were tracked
-        return []
+def last_recorded(conn: sqlite3.Connection) -> str | None:
+    """When the latest record was written (an index read)."""
+    return conn.execute("SELECT max(recorded_at) FROM records").fetchone()[0]
 
 
 def bill_events(conn: sqlite3.Connection, code: str) -> list[dict]:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 
-from markupsafe import escape
+from markupsafe import Markup
 
 from status import site_views as words
 from status.feeds import TAG_PREFIX, Entry, change_id, rfc3339
 from status.site_data import Place, Region
-from status.site_render import date_text, href
+from status.site_render import badges, date_text, escape_html, href
 
 LOCAL_LIST_LIMIT = 200
 
@@ -119,15 +119,7 @@ def jurisdiction_context(
     """Everything the jurisdiction page shows."""
     iso = day.isoformat()
     record = next((r for r in records if r["id"] == row.get("record_id")), None)
-    timeline = [
-        {
-            **r,
-            "upcoming": r["effective_date"] > iso,
-            "when": date_text(r["effective_date"], r["effective_precision"]),
-            "href": href(r["source_url"]),
-        }
-        for r in reversed(records)
-    ]
+    timeline = timeline_rows(records, iso)
     sources = []
     if record:
         sources = list(dict.fromkeys([*(record["source_urls"] or []), record["source_url"]]))
@@ -151,6 +143,52 @@ def jurisdiction_context(
     }
 
 
+_BADGES = {status: str(markup) for status, markup in badges().items()}
+
+
+def timeline_rows(records: list[dict], iso: str) -> Markup:
+    """The timeline table's rows, newest first, as one piece of HTML (empty: no records).
+
+    Made here rather than in a template loop: a page can hold many records, and each row
+    has a dozen values. Every value from the database is escaped (scraped text included);
+    the badges are the fixed markup of the closed status vocabulary; only http(s) links.
+    """
+    out = []
+    for r in reversed(records):
+        upcoming = r["effective_date"] > iso
+        changed = r["is_change"]
+        when = escape_html(date_text(r["effective_date"], r["effective_precision"]))
+        if upcoming:
+            when += ' <span class="upcoming">upcoming</span>'
+        status = _BADGES[r["status"]]
+        if changed:
+            status = f"{_BADGES[r['previous_status']]} → {status}"
+        law = escape_html(r["citation"] or "—")
+        if r["summary"]:
+            law += f'<br><span class="summary">{escape_html(r["summary"])}</span>'
+        link = href(r["source_url"])
+        if link:
+            law += f'<br><a href="{escape_html(link)}" rel="nofollow noopener">source</a>'
+        if r["evidence"]:
+            law += (
+                "<details><summary>Evidence</summary>"
+                f'<blockquote class="evidence">{escape_html(r["evidence"])}</blockquote></details>'
+            )
+        if r["disputed"]:
+            law += f'<br><span class="flag">disputed</span> {escape_html(r["disputed"])}'
+        classes = ("is-change" if changed else "") + (" is-upcoming" if upcoming else "")
+        out.append(
+            f'    <tr id="r{escape_html(r["id"])}" class="{classes}">\n'
+            f"      <td>{when}</td>\n"
+            f"      <td>{status}</td>\n"
+            f"      <td>{law}</td>\n"
+            f"      <td>{escape_html(r['confidence'] or '—')}</td>\n"
+            f"      <td>{escape_html(r['method'])}, {escape_html(r['recorded_at'][:10])}</td>\n"
+            "    </tr>\n"
+        )
+    return Markup("".join(out))
+
+
 def status_began(records: list[dict], current: dict | None) -> dict | None:
     """The record from which the current status has held (Florida: restricted since 2023,
     though the rule in force dates from 2025); None when there is no current record."""
@@ -166,7 +204,7 @@ def change_entry(change: dict, name: str, link: Callable[[str], str], nth: int =
     """A feed entry for one change; its id is the change's own identity."""
     code = change["jurisdiction"]
     when = date_text(change["effective_date"], change.get("effective_precision"))
-    title = words.change_title(name, change)
+    title = words.change_title(name, change, when)
     summary = change.get("summary") or f"{name} became {change['status']} on {when}."
     page = link(f"j/{code}/") + f"#r{change['record_id']}"
     html = _entry_html(change, name, when, page)
@@ -184,24 +222,24 @@ def change_entry(change: dict, name: str, link: Callable[[str], str], nth: int =
 def _entry_html(change: dict, name: str, when: str, page: str) -> str:
     """The entry's HTML, every value escaped (scraped evidence included)."""
     parts = [
-        f"<p><strong>{escape(name)}</strong>: {escape(change['previous_status'])} → "
-        f"<strong>{escape(change['status'])}</strong>, effective {escape(when)}.</p>"
+        f"<p><strong>{escape_html(name)}</strong>: {escape_html(change['previous_status'])} → "
+        f"<strong>{escape_html(change['status'])}</strong>, effective {escape_html(when)}.</p>"
     ]
     if change.get("summary"):
-        parts.append(f"<p>{escape(change['summary'])}</p>")
+        parts.append(f"<p>{escape_html(change['summary'])}</p>")
     if change.get("citation"):
-        parts.append(f"<p>Law: {escape(change['citation'])}</p>")
+        parts.append(f"<p>Law: {escape_html(change['citation'])}</p>")
     if change.get("evidence"):
-        parts.append(f"<blockquote>{escape(change['evidence'])}</blockquote>")
+        parts.append(f"<blockquote>{escape_html(change['evidence'])}</blockquote>")
     source = href(change.get("source_url"))
-    links = [f'<a href="{escape(page)}">The record and its timeline</a>']
+    links = [f'<a href="{escape_html(page)}">The record and its timeline</a>']
     if source:
-        links.append(f'<a href="{escape(source)}">Source</a>')
+        links.append(f'<a href="{escape_html(source)}">Source</a>')
     parts.append("<p>" + " · ".join(links) + "</p>")
     if change.get("method") or change.get("confidence"):
         parts.append(
-            f"<p>Recorded: {escape(change.get('method') or '')}; "
-            f"confidence {escape(change.get('confidence') or 'not stated')}.</p>"
+            f"<p>Recorded: {escape_html(change.get('method') or '')}; "
+            f"confidence {escape_html(change.get('confidence') or 'not stated')}.</p>"
         )
     return "".join(parts)
 
@@ -216,11 +254,11 @@ def bill_entry(event: dict, name: str, link: Callable[[str], str]) -> Entry:
     page = link(f"j/{event['jurisdiction']}/") + "#bills-h"
     source = href(event.get("url"))
     html = (
-        f"<p><strong>Bill, not law:</strong> {escape(bill)} in {escape(name)} is now "
-        f"<strong>{escape(stage)}</strong>"
-        + (f" (last action {escape(event['action_date'])})" if event.get("action_date") else "")
-        + f".</p><p>{escape(event.get('title') or '')}</p>"
-        + (f'<p><a href="{escape(source)}">The bill</a></p>' if source else "")
+        f"<p><strong>Bill, not law:</strong> {escape_html(bill)} in {escape_html(name)} is now "
+        f"<strong>{escape_html(stage)}</strong>"
+        + (f" (last action {escape_html(event['action_date'])})" if event.get("action_date") else "")
+        + f".</p><p>{escape_html(event.get('title') or '')}</p>"
+        + (f'<p><a href="{escape_html(source)}">The bill</a></p>' if source else "")
         + "<p>A bill is evidence of what may come; the status changes only when the law "
         "does, after review.</p>"
     )

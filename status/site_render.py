@@ -47,6 +47,24 @@ def date_text(iso: str | None, precision: str | None = "day") -> str:
     return f"{day} {MONTHS[month - 1]} {year}"
 
 
+def escape_html(value: object) -> str:
+    """`markupsafe.escape(value)` as a plain str (same characters, same entities), without
+    building a Markup object: for HTML assembled in Python by the hot paths (timeline rows,
+    feed entries). A value that is already markup (`__html__`) is kept as it is.
+    """
+    if type(value) is not str:
+        if hasattr(value, "__html__"):
+            return str(value.__html__())
+        value = str(value)
+    return (
+        value.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&#34;")
+        .replace("'", "&#39;")
+    )
+
+
 _LINKABLE = re.compile(r"https?://[^\s/?#\\@]+(?:[/?#][^\s]*)?", re.IGNORECASE)
 
 

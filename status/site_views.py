@@ -173,7 +173,8 @@ def expiry_text(expires: str | None, day: dt.date) -> str | None:
     return f"expires on {when}"
 
 
-def change_title(name: str, change: dict) -> str:
-    """`Alabama: legal → banned (10 May 2016)`."""
-    when = date_text(change["effective_date"], change.get("effective_precision"))
+def change_title(name: str, change: dict, when: str | None = None) -> str:
+    """`Alabama: legal → banned (10 May 2016)`; `when` is the date's text if already made."""
+    if when is None:
+        when = date_text(change["effective_date"], change.get("effective_precision"))
     return f"{name}: {change['previous_status']} → {change['status']} ({when})"

@@ -22,7 +22,7 @@ from tests.fixtures.migrations.make_fixtures import FTS_WORD, RECORDS
 from tests.fixtures.migrations.make_fixtures import build as build_fixture
 
 FIXTURES = Path(__file__).parent / "fixtures" / "migrations"
-OLD_VERSIONS = [1, 2]
+OLD_VERSIONS = [1, 2, 3]
 
 
 def test_there_is_a_fixture_for_every_earlier_schema_version():
@@ -132,12 +132,34 @@ def test_migrating_keeps_every_row_of_every_table(old_db):
 
 
 def test_columns_added_by_a_migration_are_empty_on_old_rows(old_db):
-    _, path = old_db
+    version, path = old_db
     old_columns = columns(raw(path), "proposals")
     conn = store.connect(path)
     added = [c for c in columns(conn, "proposals") if c not in old_columns]
-    assert "bill_id" in added
+    assert added == (["bill_id"] if version < 3 else [])
     assert conn.execute("SELECT count(*) FROM proposals WHERE bill_id IS NULL").fetchone()[0] == 3
+
+
+def test_every_jurisdiction_with_rows_gets_a_version_and_later_writes_change_it(old_db):
+    _, path = old_db
+    conn = store.connect(path)
+    versions = dict(conn.execute("SELECT jurisdiction, version FROM jurisdiction_versions"))
+    expected = {
+        row[0]
+        for row in conn.execute(
+            "SELECT jurisdiction FROM records UNION SELECT s.jurisdiction FROM checks c "
+            "JOIN sources s ON s.id = c.source_id UNION SELECT jurisdiction FROM bills"
+        )
+    }
+    assert set(versions) == expected
+    conn.execute("UPDATE records SET note = 'edited by hand' WHERE jurisdiction = 'US-AL'")
+    conn.execute(
+        "INSERT INTO checks (source_id, checked_at, outcome) "
+        "VALUES ('th-narcotics', '2026-01-01T00:00:00Z', 'unchanged')"
+    )
+    after = dict(conn.execute("SELECT jurisdiction, version FROM jurisdiction_versions"))
+    moved = {code for code in after if after[code] != versions.get(code)}
+    assert moved == {"US-AL", "TH"}
 
 
 def test_a_migrated_database_passes_the_integrity_and_foreign_key_checks(old_db):
