@@ -183,10 +183,10 @@ def synthetic_code(i: int) -> str:
 def _records(towns, per_town: int, rng: random.Random):
     """`per_town` dated records each, spread so that every year to 2026 sees changes."""
     for code, _ in towns:
-        day = dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 18))
-        step = ((TODAY - day).days - 30) // per_town
-        for n in range(per_town):
-            day += dt.timedelta(days=rng.randrange(step // 2, step + step // 2))
+        first = dt.date(1990, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 18))
+        offsets = sorted(rng.sample(range((TODAY - first).days), per_town))
+        for n, offset in enumerate(offsets):
+            day = first + dt.timedelta(days=offset)
             status = rng.choice(STATUSES)
             yield (
                 code,

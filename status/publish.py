@@ -577,7 +577,7 @@ class _Builder:
             fp = digest(self.salt, self.gen(f"region:{region.slug}"), region.name, shape)
             if self.output.need(path, fp):
                 wanted[region.slug] = (path, fp)
-        found = self._by_region(self.cache.latest(), set(wanted), CHANGES_PAGE_LIMIT + 1)
+        found = self._by_region(set(wanted), CHANGES_PAGE_LIMIT + 1)
         for slug, (path, fp) in wanted.items():
             region = self.region_by_slug[slug]
             listed = found[slug]
@@ -616,19 +616,15 @@ class _Builder:
         )
         self.output.put(path, html, fp)
 
-    def _by_region(self, changes: Iterable[dict], slugs: set[str], limit: int) -> dict:
-        """The first `limit` changes of each region, in one pass over the change list."""
-        found: dict[str, list[dict]] = {s: [] for s in slugs}
-        open_slugs = set(slugs)
-        for change in self._named(changes):
-            if not open_slugs:
-                break
-            for slug in self.places[change["jurisdiction"]].regions:
-                if slug in open_slugs:
-                    found[slug].append(change)
-                    if len(found[slug]) >= limit:
-                        open_slugs.discard(slug)
-        return found
+    def _by_region(self, slugs: set[str], limit: int, *, by_recorded: bool = False) -> dict:
+        """The first `limit` changes of each region in `slugs`, named."""
+        groups = {}
+        for code, place in self.places.items():
+            mine = tuple(s for s in place.regions if s in slugs)
+            if mine:
+                groups[code] = mine
+        found = self.cache.newest_by_group(groups, limit, by_recorded=by_recorded)
+        return {s: list(self._named(found.get(s, []))) for s in slugs}
 
     # --- feeds -----------------------------------------------------------------------
 
@@ -665,7 +661,7 @@ class _Builder:
             fp = digest(self.salt, self.gen(f"region:{region.slug}"), region.name)
             if self.output.need(path, fp):
                 wanted[region.slug] = (path, fp)
-        found = self._by_region(self.cache.recorded(), set(wanted), FEED_LIMIT)
+        found = self._by_region(set(wanted), FEED_LIMIT, by_recorded=True)
         for slug, (path, fp) in wanted.items():
             region = self.region_by_slug[slug]
             feed = self._feed(

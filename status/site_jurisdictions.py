@@ -59,6 +59,8 @@ class Shared:
     rows: dict[str, dict]
     children: dict[str, list[str]]
     region_by_slug: dict[str, Region]
+    # Codes with any tracked bill or bill event; None until first needed (see `with_bills`).
+    bill_codes: frozenset[str] | None = None
 
 
 _SHARED: Shared | None = None
@@ -68,6 +70,7 @@ _CONN: sqlite3.Connection | None = None
 def render_all(shared: Shared, jobs: list[Job], conn: sqlite3.Connection) -> Iterator[Result]:
     """Every job's result, in job order."""
     workers = min(os.cpu_count() or 1, 4)
+    with_bills(shared, conn)  # once, before forking: the workers inherit it
     if len(jobs) < PARALLEL_MIN or workers < 2 or not _can_fork():
         for job in jobs:
             yield run(shared, conn, job)
@@ -97,14 +100,29 @@ def _run_chunk(jobs: list[Job]) -> list[Result]:
     return [run(_SHARED, _CONN, job) for job in jobs]
 
 
+def with_bills(shared: Shared, conn: sqlite3.Connection) -> frozenset[str]:
+    """The codes that have tracked bills or bill events, read once per build: most
+    jurisdictions have none, and for them the two bill queries are skipped."""
+    if shared.bill_codes is None:
+        try:
+            rows = conn.execute(
+                "SELECT jurisdiction FROM bills UNION SELECT jurisdiction FROM bill_events"
+            ).fetchall()
+        except sqlite3.OperationalError:  # a database from before bills were tracked
+            rows = []
+        shared.bill_codes = frozenset(row[0] for row in rows)
+    return shared.bill_codes
+
+
 def run(shared: Shared, conn: sqlite3.Connection, job: Job) -> Result:
     """Read one timeline once; render what the job asks for."""
     place = shared.places[job.code]
     records = site_data.timeline(conn, job.code)
     until = changes = began = None
+    if job.dirty or job.feed:
+        changes = [site_data.compact_change(r) for r in site_data.changes_of(records)]
     if job.dirty:
         until = site_data.valid_until(records, shared.day)
-        changes = [site_data.compact_change(r) for r in site_data.changes_of(records)]
         current = next((r for r in records if r["id"] == (job.row or {}).get("record_id")), None)
         first = pages.status_began(records, current)
         began = (first["effective_date"], first["effective_precision"]) if first else None
@@ -113,8 +131,8 @@ def run(shared: Shared, conn: sqlite3.Connection, job: Job) -> Result:
         row = job.row or next(site_data.current(conn, shared.day, [job.code]))
         page = render_page(shared, conn, place, row, records)
     if job.feed:
-        feed = render_feed(shared, place, records, conn)
-    return Result(job.code, job.dirty, until, changes, page, feed, began)
+        feed = render_feed(shared, place, records, conn, changes)
+    return Result(job.code, job.dirty, until, changes if job.dirty else None, page, feed, began)
 
 
 def page_path(code: str) -> str:
@@ -138,21 +156,29 @@ def render_page(
         shared.places,
         regions_of(shared, place),
         shared.day,
-        site_data.pending_bills(conn, place.code),
+        site_data.pending_bills(conn, place.code)
+        if place.code in with_bills(shared, conn)
+        else [],
     )
     return shared.renderer.render("jurisdiction.html", path, **context)
 
 
 def render_feed(
-    shared: Shared, place: Place, records: list[dict], conn: sqlite3.Connection
+    shared: Shared,
+    place: Place,
+    records: list[dict],
+    conn: sqlite3.Connection,
+    changes: list[dict] | None = None,
 ) -> bytes:
+    """The jurisdiction's Atom feed; `changes` are its compact changes if already made."""
     code = place.code
     path = feed_path(code)
     link: Callable[[str], str] = lambda target: shared.renderer.link(target, path)  # noqa: E731
-    changes = [
-        {**site_data.compact_change(r), "jurisdiction": code} for r in site_data.changes_of(records)
-    ]
-    bills = [pages.bill_entry(e, place.name, link) for e in site_data.bill_events(conn, code)]
+    if changes is None:
+        changes = [site_data.compact_change(r) for r in site_data.changes_of(records)]
+    changes = [{**c, "jurisdiction": code} for c in changes]
+    events = site_data.bill_events(conn, code) if code in with_bills(shared, conn) else []
+    bills = [pages.bill_entry(e, place.name, link) for e in events]
     feed = feeds.Feed(
         id=feeds.feed_id("j", code),
         title=f"Kratom legal status in {place.name}: changes",

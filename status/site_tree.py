@@ -27,6 +27,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from status.errors import KratomError
 
@@ -54,8 +55,9 @@ def check_path(path: str) -> str:
     return path
 
 
-@dataclass
-class Entry:
+class Entry(NamedTuple):
+    """What the manifest knows of one file: its inputs' fingerprint, inode, content hash."""
+
     fp: str
     ino: int
     sha: str | None = None
@@ -326,7 +328,7 @@ class Output:
 
     def _manifest(self, tree_id: str) -> dict[str, Entry]:
         rows = self.state.execute("SELECT path, fp, ino, sha FROM files WHERE tree = ?", (tree_id,))
-        return {path: Entry(fp, ino, sha) for path, fp, ino, sha in rows}
+        return {row[0]: Entry._make(row[1:]) for row in rows}
 
     def _salt(self, tree_id: str) -> str | None:
         row = self.state.execute("SELECT salt FROM trees WHERE id = ?", (tree_id,)).fetchone()
