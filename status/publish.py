@@ -217,6 +217,8 @@ class _Builder:
         fingerprint moved (a child's status, a template, the base URL).
         """
         cached = self.cache.places()
+        if not cached:
+            self.cache.fill()
         iso = self.day.isoformat()
         dirty = [
             c
@@ -280,6 +282,7 @@ class _Builder:
                 )
             self._put(work.page_path(code), self._page_fp(code), result.page)
             self._put(work.feed_path(code), self._feed_fp(code), result.feed)
+        self.cache.settle()
         # Pass 2: the pages that list children, now that every row is final.
         for code in parents:
             if self._need_page(code):
@@ -360,7 +363,7 @@ class _Builder:
     ) -> None:
         """Store one jurisdiction's new state and raise the generations of what it touches."""
         stamp = self.stamp_of[place.code]
-        years = self.cache.put_changes(place.code, changes)
+        years = self.cache.put_changes(place.code, changes, new=old is None)
         stored = {
             **words.slim(row),
             "began": began[0] if began else None,

@@ -40,14 +40,23 @@ CREATE TABLE IF NOT EXISTS places (
 CREATE TABLE IF NOT EXISTS changes (
     code TEXT NOT NULL, year INTEGER NOT NULL, {", ".join(CHANGE_FIELDS)},
     PRIMARY KEY (code, record_id));
+CREATE TABLE IF NOT EXISTS generations (key TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, tag TEXT NOT NULL, value TEXT NOT NULL);
+"""
+# The change log's orders. Dropped while a first build fills an empty cache and made
+# again after: building an index once is far cheaper than keeping it through 10^6 inserts.
+_INDEXES = """
 CREATE INDEX IF NOT EXISTS changes_order ON changes (effective_date DESC, code, record_id DESC);
 CREATE INDEX IF NOT EXISTS changes_year
     ON changes (year, effective_date DESC, code, record_id DESC);
 CREATE INDEX IF NOT EXISTS changes_recorded
     ON changes (recorded_at DESC, effective_date DESC, code, record_id DESC);
-CREATE TABLE IF NOT EXISTS generations (key TEXT PRIMARY KEY, n INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, tag TEXT NOT NULL, value TEXT NOT NULL);
 """
+_INSERT = (
+    f"INSERT INTO changes (code, year, {', '.join(CHANGE_FIELDS)}) "
+    f"VALUES (?, {', '.join('?' * (len(CHANGE_FIELDS) + 1))})"
+)
+_BATCH = 20_000
 _ORDER = "ORDER BY effective_date DESC, code, record_id DESC"
 _RECORDED_ORDER = "ORDER BY recorded_at DESC, effective_date DESC, code, record_id DESC"
 
@@ -72,13 +81,14 @@ class Cache:
         if row is None or row[0] != salt:
             self._reset(salt)
         self._bumped: set[str] = set()
+        self._queued: list[tuple] = []  # changes of jurisdictions new to the cache
 
     def _reset(self, salt: str) -> None:
         """New code computed the cache: forget it all. Generations only ever go up, so a
         page built before cannot be mistaken for one built from the new cache."""
         for table in ("places", "changes", "blobs"):
             self.conn.execute(f"DROP TABLE IF EXISTS {table}")
-        self.conn.executescript(_SCHEMA)
+        self.conn.executescript(_SCHEMA + _INDEXES)
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", (salt,))
 
     def begin(self) -> None:
@@ -122,8 +132,34 @@ class Cache:
         self.conn.execute("DELETE FROM places WHERE code = ?", (code,))
         return years
 
-    def put_changes(self, code: str, changes: list[dict]) -> set[int]:
-        """Replace one jurisdiction's changes; the years whose list is now different."""
+    def fill(self) -> None:
+        """Before many `put_changes(..., new=True)` into an empty cache: drop the change
+        log's indexes until `settle`."""
+        for name in ("changes_order", "changes_year", "changes_recorded"):
+            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+
+    def settle(self) -> None:
+        """Write the queued changes and (re)make the indexes: call before reading changes."""
+        if self._queued:
+            self.conn.executemany(_INSERT, self._queued)
+            self._queued.clear()
+        for statement in _INDEXES.split(";"):  # not executescript: it would commit
+            if statement.strip():
+                self.conn.execute(statement)
+
+    def put_changes(self, code: str, changes: list[dict], *, new: bool = False) -> set[int]:
+        """Replace one jurisdiction's changes; the years whose list is now different.
+
+        `new`: the cache has nothing of `code` yet, so there is nothing to compare; the rows
+        are queued and written in large batches (see `settle`).
+        """
+        if new:
+            rows = [(code, *_change_row(c)) for c in changes]
+            self._queued.extend(rows)
+            if len(self._queued) >= _BATCH:
+                self.conn.executemany(_INSERT, self._queued)
+                self._queued.clear()
+            return {row[1] for row in rows}
         old = {
             row[1]: row
             for row in self.conn.execute(
@@ -136,11 +172,7 @@ class Cache:
         years = {row[0] for key, row in old.items() if new.get(key) != row}
         years |= {row[0] for key, row in new.items() if old.get(key) != row}
         self.conn.execute("DELETE FROM changes WHERE code = ?", (code,))
-        self.conn.executemany(
-            f"INSERT INTO changes (code, year, {', '.join(CHANGE_FIELDS)}) "
-            f"VALUES (?, {', '.join('?' * (len(CHANGE_FIELDS) + 1))})",
-            [(code, *row) for row in new.values()],
-        )
+        self.conn.executemany(_INSERT, [(code, *row) for row in new.values()])
         return years
 
     # --- the change log ----------------------------------------------------------------

@@ -348,6 +348,8 @@ class Output:
         files = None
         if tree_id and self._clean(tree_id) and not self.full:
             files = self._manifest(tree_id)
+        elif not any(self.stage.iterdir()):
+            files = {}  # a new, empty tree: nothing in it to check or remove
         if not tree_id:
             tree_id = _write_marker(self.stage, self.live)
         with _transaction(self.state):
