@@ -33,7 +33,7 @@ from status.queries import status_as_of
 from status.resources import site_dir
 from status.site_cache import Cache, Cached
 from status.site_data import Place
-from status.site_mapview import LiveBills, MapView, us_view, world_view
+from status.site_mapview import LiveBills, MapView, marked_counties, us_view, world_view
 from status.site_render import Renderer
 from status.site_tree import Output
 
@@ -397,9 +397,15 @@ class _Builder:
 
     def maps(self) -> None:
         self.pending = LiveBills(site_data.live_bills(self.conn, self.day))
-        us = us_view(self.places, self.rows, self.day, self.pending)
-        world = world_view(self.places, self.rows, self.day, self.pending)
-        members = self._members(us, world)
+        drawn: dict[str, MapView] = {}
+
+        def view(key: str) -> MapView:  # drawn only if a page needs it
+            if key not in drawn:
+                draw = us_view if key == "us" else world_view
+                drawn[key] = draw(self.places, self.rows, self.day, self.pending)
+            return drawn[key]
+
+        members = self._members()
         years = self._snapshot_years(members)
         tag = digest(self.gen("maphist"), members, years)
         fp = digest(
@@ -412,7 +418,9 @@ class _Builder:
             self.last_recorded,
             self.pending.notes,
         )
-        self._page("index.html", fp, lambda: self._index(us, world, members, years, tag))
+        self._page(
+            "index.html", fp, lambda: self._index(view("us"), view("world"), members, years, tag)
+        )
         for year in years:
             path = f"as-of/{year}/index.html"
             page_fp = digest(self.salt, tag, year)
@@ -422,15 +430,16 @@ class _Builder:
                 lambda year=year, path=path: self._snapshot_page(year, path, members, years, tag),
             )
         svg_fp = digest(self.salt, self.gen("current"), self.day, self.pending.notes)
-        for view in (us, world):
-            path = f"map/{view.key}.svg"
-            self._page(path, svg_fp, lambda view=view, path=path: self._standalone(view, path))
+        for key in ("us", "world"):
+            path = f"map/{key}.svg"
+            self._page(path, svg_fp, lambda key=key, path=path: self._standalone(view(key), path))
 
-    def _members(self, us: MapView, world: MapView) -> list[str]:
-        """Who is on the maps and in their tables: the jurisdictions snapshots follow."""
-        codes = set(us.codes) | set(world.codes)
-        codes |= set(pages.us_codes(self.places)) | set(pages.country_codes(self.places))
-        return sorted(c for c in codes if c in self.places)
+    def _members(self) -> list[str]:
+        """Who is on the maps and in their tables: the jurisdictions snapshots follow
+        (every state, territory and country, and the counties the US map marks)."""
+        codes = set(pages.us_codes(self.places)) | set(pages.country_codes(self.places))
+        codes |= set(marked_counties(self.places, self.rows, self.pending))
+        return sorted(codes)
 
     def _snapshot_years(self, members: list[str]) -> list[int]:
         """Past years in which something on the maps changed: one snapshot each."""

@@ -129,11 +129,22 @@ def us_view(
         box = (x + i * step, y, w, h)
         more = pending.item(code, (box[0] + w, y))
         view.items.append(_item(code, places, rows, box=box, text=code.split("-")[1], **more))
-    for code, (cx, cy) in county_markers(places).items():
-        if rows.get(code, UNKNOWN_ROW)["status"] != "unknown" or code in pending.notes:
-            more = pending.item(code, (cx + 5.0, cy - 5.0))
-            view.items.append(_item(code, places, rows, cx=cx, cy=cy, r=5.0, **more))
+    for code, (cx, cy) in marked_counties(places, rows, pending).items():
+        more = pending.item(code, (cx + 5.0, cy - 5.0))
+        view.items.append(_item(code, places, rows, cx=cx, cy=cy, r=5.0, **more))
     return _note_pending(view)
+
+
+def marked_counties(
+    places: dict[str, Place], rows: dict[str, dict], pending: LiveBills | None = None
+) -> dict[str, tuple[float, float]]:
+    """The counties the US map marks: placed, with a rule on record or a live bill."""
+    notes = pending.notes if pending else {}
+    return {
+        code: point
+        for code, point in county_markers(places).items()
+        if rows.get(code, UNKNOWN_ROW)["status"] != "unknown" or code in notes
+    }
 
 
 def _note_pending(view: MapView) -> MapView:
@@ -147,8 +158,9 @@ def county_markers(places: dict[str, Place]) -> dict[str, tuple[float, float]]:
     points = county_points()
     by_name = _counties_by_name()
     result = {}
-    for code, place in sorted(places.items()):
-        if place.kind != "county" or not place.parent or place.parent not in places:
+    counties = sorted((c, p) for c, p in places.items() if p.kind == "county")
+    for code, place in counties:
+        if not place.parent or place.parent not in places:
             continue
         fips = place.fips if place.fips in points else None
         state_fips = places[place.parent].fips
