@@ -20,6 +20,7 @@ import contextlib
 import ctypes
 import errno
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -37,14 +38,15 @@ FSYNC_LIMIT = 500  # above this many new files one sync() is cheaper than an fsy
 # Every path the site writes: segments of letters, digits, '.', '_', '-', none starting
 # with '.' (so no '..', no hidden files), joined by '/'.
 _PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
-_SCHEMA_VERSION = 2
+_SCHEMA_VERSION = 3
+# One row per tree, its manifest as one JSON document {path: [fp, ino, sha]}: parsing one
+# document of 100,000 entries is several times cheaper than reading 100,000 rows.
 _SCHEMA = """
 DROP TABLE IF EXISTS trees;
 DROP TABLE IF EXISTS files;
+DROP TABLE IF EXISTS manifests;
 CREATE TABLE trees (id TEXT PRIMARY KEY, clean INTEGER NOT NULL, salt TEXT);
-CREATE TABLE files (
-    tree TEXT NOT NULL, path TEXT NOT NULL, fp TEXT NOT NULL, ino INTEGER NOT NULL,
-    sha TEXT, PRIMARY KEY (tree, path)) WITHOUT ROWID;
+CREATE TABLE manifests (tree TEXT PRIMARY KEY, files TEXT NOT NULL);
 """
 
 
@@ -233,20 +235,13 @@ class Output:
                 _fsync(ready / name)
         self._mark(self.live_id, clean=False)
         exchange(live, ready)
-        with _transaction(self.state):
-            self.state.execute(
-                "DELETE FROM files WHERE tree = ? AND path LIKE ?",
-                (self.live_id, prefix.replace("%", "") + "%"),
-            )
-            self.state.executemany(
-                "INSERT INTO files (tree, path, fp, ino, sha) VALUES (?, ?, ?, ?, ?)",
-                [(self.live_id, p, e.fp, e.ino, e.sha) for p, e in entries.items()],
-            )
-            self.state.execute("UPDATE trees SET clean = 1 WHERE id = ?", (self.live_id,))
         self.live_files = {
             **{p: e for p, e in self.live_files.items() if not p.startswith(prefix)},
             **entries,
         }
+        with _transaction(self.state):
+            self._store_manifest(self.live_id, self.live_files)
+            self.state.execute("UPDATE trees SET clean = 1 WHERE id = ?", (self.live_id,))
         shutil.rmtree(ready)  # the old folder, now at `ready`
         self.report.written.extend(new)
         return new
@@ -273,31 +268,24 @@ class Output:
                 self.report.removed.append(path)
 
     def _save_manifest(self) -> None:
-        old = self.stage_files or {}
         with _transaction(self.state):
-            if self.stage_files is None:
-                self.state.execute("DELETE FROM files WHERE tree = ?", (self.stage_id,))
-            self.state.executemany(
-                "DELETE FROM files WHERE tree = ? AND path = ?",
-                [(self.stage_id, p) for p in old if p not in self.target],
-            )
-            self.state.executemany(
-                "INSERT OR REPLACE INTO files (tree, path, fp, ino, sha) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (self.stage_id, p, e.fp, e.ino, e.sha)
-                    for p, e in self.target.items()
-                    if self.stage_files is None or old.get(p) != e
-                ],
-            )
+            self._store_manifest(self.stage_id, self.target)
             self.state.execute(
                 "UPDATE trees SET clean = 1, salt = ? WHERE id = ?", (self.salt, self.stage_id)
             )
             self.state.execute(
-                "DELETE FROM files WHERE tree NOT IN (?, ?)", (self.stage_id, self.live_id or "")
+                "DELETE FROM manifests WHERE tree NOT IN (?, ?)",
+                (self.stage_id, self.live_id or ""),
             )
             self.state.execute(
                 "DELETE FROM trees WHERE id NOT IN (?, ?)", (self.stage_id, self.live_id or "")
             )
+
+    def _store_manifest(self, tree_id: str, files: dict[str, Entry]) -> None:
+        document = json.dumps({p: list(e) for p, e in files.items()}, separators=(",", ":"))
+        self.state.execute(
+            "INSERT OR REPLACE INTO manifests (tree, files) VALUES (?, ?)", (tree_id, document)
+        )
 
     def _flush(self) -> None:
         """New files reach the disk before the swap makes them live (power loss too)."""
@@ -319,16 +307,17 @@ class Output:
             self.state.execute(
                 "INSERT INTO trees (id, clean, salt) VALUES (?, 1, ?)", (tree_id, self.salt)
             )
-            self.state.executemany(
-                "INSERT INTO files (tree, path, fp, ino, sha) VALUES (?, ?, ?, ?, ?)",
-                [(tree_id, p, e.fp, e.ino, e.sha) for p, e in self.target.items()],
-            )
+            self._store_manifest(tree_id, self.target)
 
     # --- manifests -------------------------------------------------------------------
 
     def _manifest(self, tree_id: str) -> dict[str, Entry]:
-        rows = self.state.execute("SELECT path, fp, ino, sha FROM files WHERE tree = ?", (tree_id,))
-        return {row[0]: Entry._make(row[1:]) for row in rows}
+        row = self.state.execute(
+            "SELECT files FROM manifests WHERE tree = ?", (tree_id,)
+        ).fetchone()
+        if row is None:
+            return {}
+        return {path: Entry._make(entry) for path, entry in json.loads(row[0]).items()}
 
     def _salt(self, tree_id: str) -> str | None:
         row = self.state.execute("SELECT salt FROM trees WHERE id = ?", (tree_id,)).fetchone()
