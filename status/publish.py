@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from status import dates, feeds, site_data, site_exports, store
 from status import site_jurisdictions as work
 from status import site_pages as pages
@@ -76,6 +78,10 @@ def build(
     output = cache = builder = None
     try:
         output = Output(out, full=full, salt=renderer.fingerprint())
+        # Compiled templates kept beside the trees: compiling them is a third of a small
+        # rebuild (Jinja2 checks each template's source before it trusts the cache).
+        (output.work / "templates").mkdir(exist_ok=True)
+        renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(output.work / "templates"))
         cache = Cache(output.work / "cache.sqlite", _cache_salt())
         builder = _Builder(conn, output, cache, renderer, today or dates.today(), str(db_path))
         builder.run()
@@ -713,21 +719,30 @@ class _Builder:
         names = [name for name, _ in site_exports.DOWNLOADS]
         self.downloads_needed = [n for n in names if self.output.need(f"data/{n}", self.data_fp)]
         self.downloads = None
-        self.deferred = False
-        if self.downloads_needed:
-            folder = self.output.work / "downloads"
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir(parents=True)
-            self.downloads = site_exports.start(self.db_path, folder, self.day)
+        paths = [f"data/{name}" for name, _ in site_exports.DOWNLOADS] + ["data/index.html"]
+        # With downloads already live, new ones are written after the pages go live (they
+        # would only slow the pages down); a first build writes them beside the pages.
+        self.deferred = bool(self.downloads_needed) and all(
+            p in self.output.live_files for p in paths
+        )
+        if self.downloads_needed and not self.deferred:
+            self.downloads = self._write_downloads()
+
+    def _write_downloads(self) -> site_exports.Pending:
+        folder = self.output.work / "downloads"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return site_exports.start(self.db_path, folder, self.day)
 
     def data(self) -> None:
         """data/: the downloads and their page. When the live site has downloads already,
         new ones go live after the pages (`publish_downloads`): at scale they take far
         longer to write than a change takes to render, and the old ones stay whole."""
         paths = [f"data/{name}" for name, _ in site_exports.DOWNLOADS] + ["data/index.html"]
-        if self.downloads is not None and self.output.carry(paths):
-            self.deferred = True
+        if self.deferred and self.output.carry(paths):
             return
+        if self.deferred:  # the live downloads went missing: write them now, as a first build
+            self.deferred, self.downloads = False, self._write_downloads()
         if self.downloads is not None:
             try:
                 folder = self.downloads.wait()
@@ -756,6 +771,7 @@ class _Builder:
         file (same inode and mtime)."""
         if not self.deferred:
             return
+        self.downloads = self._write_downloads()
         folder = self.downloads.wait()
         try:
             shas = site_exports.written_shas(folder)
