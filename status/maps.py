@@ -15,9 +15,12 @@ Geometry files live under `site/geo/` with their licence and provenance (README 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
 import json
 import math
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -231,19 +234,68 @@ def _features(topology: dict, name: str) -> Iterator[tuple[dict, list[list[Ring]
         yield geometry, polygons(geometry, arcs)
 
 
+# --- Keeping decoded maps between processes --------------------------------------------
+
+_KEEP: list[Path] = []  # where decoded maps are kept (see keep_in); empty: nowhere
+
+
+def keep_in(folder: Path) -> None:
+    """Keep the decoded maps in `folder` from now on: decoding and projecting both atlases
+    costs a few tenths of a second in every process, a good part of a small rebuild."""
+    folder.mkdir(parents=True, exist_ok=True)
+    _KEEP[:] = [folder]
+
+
+@lru_cache(maxsize=1)
+def _source_key() -> str:
+    """What the decoded maps depend on: the atlas files and this module."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for name in ("states-albers-10m.json", "countries-110m.json"):
+        digest.update((geo_dir() / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _kept(name: str, make: Callable[[], dict]) -> dict:
+    """`make()`, a JSON-able value, read back from the keep folder when still valid."""
+    if not _KEEP:
+        return make()
+    path = _KEEP[0] / f"{name}.json"
+    with contextlib.suppress(OSError, ValueError):
+        stored = json.loads(path.read_text(encoding="utf-8"))
+        if stored.get("key") == _source_key():
+            return stored["value"]
+    value = make()
+    temp = path.with_suffix(".tmp")
+    temp.write_text(json.dumps({"key": _source_key(), "value": value}), encoding="utf-8")
+    os.replace(temp, path)
+    return value
+
+
+def _shapes_json(shapes: Iterable[Shape]) -> list[list]:
+    return [[s.atlas_id, s.name, s.d, *s.center] for s in shapes]
+
+
+def _shapes(rows: list[list]) -> tuple[Shape, ...]:
+    return tuple(Shape(i, name, d, (x, y)) for i, name, d, x, y in rows)
+
+
 @lru_cache(maxsize=1)
 def us_map() -> MapGeometry:
     """The 50 states and DC, already projected by us-atlas (AK and HI as insets)."""
-    shapes = tuple(
-        Shape(
-            g["id"],
-            g["properties"]["name"],
-            path_data(r for poly in polys for r in poly),
-            centroid(largest_ring(polys)),
-        )
-        for g, polys in _features(_load("states-albers-10m.json"), "states")
-    )
-    return MapGeometry(US_WIDTH, US_HEIGHT, shapes)
+
+    def make() -> dict:
+        shapes = [
+            Shape(
+                g["id"],
+                g["properties"]["name"],
+                path_data(r for poly in polys for r in poly),
+                centroid(largest_ring(polys)),
+            )
+            for g, polys in _features(_load("states-albers-10m.json"), "states")
+        ]
+        return {"shapes": _shapes_json(shapes)}
+
+    return MapGeometry(US_WIDTH, US_HEIGHT, _shapes(_kept("us-map", make)["shapes"]))
 
 
 @dataclass(frozen=True)
@@ -265,6 +317,12 @@ def _world_rings(polys: list[list[Ring]]) -> list[Ring]:
 
 @lru_cache(maxsize=1)
 def _world() -> tuple[MapGeometry, WorldFit]:
+    kept = _kept("world-map", _world_json)
+    fit = WorldFit(*kept["fit"])
+    return MapGeometry(WORLD_WIDTH, kept["height"], _shapes(kept["shapes"])), fit
+
+
+def _world_json() -> dict:
     features = [
         (g, _world_rings(polys))
         for g, polys in _features(_load("countries-110m.json"), "countries")
@@ -290,7 +348,11 @@ def _world() -> tuple[MapGeometry, WorldFit]:
         )
         for g, rings in features
     )
-    return MapGeometry(WORLD_WIDTH, height, shapes), fit
+    return {
+        "height": height,
+        "fit": [fit.scale, fit.x0, fit.y0],
+        "shapes": _shapes_json(shapes),
+    }
 
 
 def _projected_center(rings: list[Ring], fit: WorldFit) -> Point:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import jinja2
 
-from status import dates, feeds, site_data, site_exports, store
+from status import dates, feeds, maps, site_data, site_exports, store
 from status import site_jurisdictions as work
 from status import site_pages as pages
 from status import site_views as words
@@ -82,6 +82,7 @@ def build(
         # rebuild (Jinja2 checks each template's source before it trusts the cache).
         (output.work / "templates").mkdir(exist_ok=True)
         renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(output.work / "templates"))
+        maps.keep_in(output.work / "maps")
         cache = Cache(output.work / "cache.sqlite", _cache_salt())
         builder = _Builder(conn, output, cache, renderer, today or dates.today(), str(db_path))
         builder.run()
