@@ -35,6 +35,7 @@ from status.errors import KratomError
 MARKER = ".kratom-site"
 MARKER_TEXT = "This folder is a site built by `kratom build`; each build replaces its files.\n"
 FSYNC_LIMIT = 500  # above this many new files one sync() is cheaper than an fsync each
+BIG_FILE = 1 << 20  # bytes; see Output._prepare
 # Every path the site writes: segments of letters, digits, '.', '_', '-', none starting
 # with '.' (so no '..', no hidden files), joined by '/'.
 _PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
@@ -82,6 +83,8 @@ class Output:
         self.work.mkdir(parents=True, exist_ok=True)
         self._lock = _lock(self.work / "lock")
         self.stage = self.work / "staging"
+        self.trash = self.work / "trash"  # big files replaced in the waiting tree
+        shutil.rmtree(self.trash, ignore_errors=True)
         _recover_swap(self.live, self.stage)
         self.state = sqlite3.connect(self.work / "state.sqlite", isolation_level=None)
         # A build memo, not a source of truth: WAL and a large cache keep its writes cheap.
@@ -191,7 +194,11 @@ class Output:
         target = self.stage / path
         target.parent.mkdir(parents=True, exist_ok=True)
         with contextlib.suppress(FileNotFoundError):
-            target.unlink()
+            if target.stat().st_size < BIG_FILE:
+                target.unlink()
+            else:  # freeing a big file's blocks takes long: do it once the site is live
+                self.trash.mkdir(exist_ok=True)
+                target.rename(self.trash / f"{len(self.report.written)}-{target.stat().st_ino}")
         return target
 
     # --- finishing -----------------------------------------------------------------
@@ -252,6 +259,7 @@ class Output:
 
     def close(self) -> None:
         """Release the folder (also after a failed build: the live site is untouched)."""
+        shutil.rmtree(self.trash, ignore_errors=True)
         self.state.close()
         self._lock.close()
 
