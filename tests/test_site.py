@@ -491,6 +491,23 @@ def test_pages_go_live_before_the_downloads_which_stay_whole_if_writing_them_fai
     assert build(db_path, out, today=TODAY).written == []
 
 
+def test_big_files_replaced_in_the_waiting_tree_are_freed_after_the_build(
+    conn, db_path, tmp_path, monkeypatch
+):
+    from status import site_tree
+
+    monkeypatch.setattr(site_tree, "BIG_FILE", 1)  # every file counts as big
+    add_sample_records(conn)
+    out = tmp_path / "out"
+    for day in range(3):  # the third build reuses the first one's tree
+        add_record(conn, "US-WY", f"2025-07-0{day + 1}", "banned" if day % 2 else "legal")
+        build(db_path, out, today=TODAY)
+    work = tmp_path / ".out.kratom"
+    assert not (work / "trash").exists()
+    assert "US-WY" in (out / "data" / "history.csv").read_text()
+    assert build(db_path, out, today=TODAY, full=True).written == []
+
+
 def test_it_refuses_to_replace_a_folder_that_is_not_a_site(conn, db_path, tmp_path):
     precious = tmp_path / "home"
     precious.mkdir()
