@@ -20,7 +20,7 @@ import contextlib
 import ctypes
 import errno
 import hashlib
-import json
+import marshal
 import os
 import re
 import shutil
@@ -39,15 +39,16 @@ BIG_FILE = 1 << 20  # bytes; see Output._prepare
 # Every path the site writes: segments of letters, digits, '.', '_', '-', none starting
 # with '.' (so no '..', no hidden files), joined by '/'.
 _PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
-_SCHEMA_VERSION = 3
-# One row per tree, its manifest as one JSON document {path: [fp, ino, sha]}: parsing one
-# document of 100,000 entries is several times cheaper than reading 100,000 rows.
+_SCHEMA_VERSION = 4
+# One row per tree, its manifest as one `marshal` document {path: (fp, ino, sha)}: reading
+# 100,000 entries that way is ten times cheaper than 100,000 rows. marshal is not meant
+# for untrusted data; this file is the build's own memo, beside the site it builds.
 _SCHEMA = """
 DROP TABLE IF EXISTS trees;
 DROP TABLE IF EXISTS files;
 DROP TABLE IF EXISTS manifests;
 CREATE TABLE trees (id TEXT PRIMARY KEY, clean INTEGER NOT NULL, salt TEXT);
-CREATE TABLE manifests (tree TEXT PRIMARY KEY, files TEXT NOT NULL);
+CREATE TABLE manifests (tree TEXT PRIMARY KEY, files BLOB NOT NULL);
 """
 
 
@@ -290,7 +291,7 @@ class Output:
             )
 
     def _store_manifest(self, tree_id: str, files: dict[str, Entry]) -> None:
-        document = json.dumps({p: list(e) for p, e in files.items()}, separators=(",", ":"))
+        document = marshal.dumps({p: tuple(e) for p, e in files.items()})
         self.state.execute(
             "INSERT OR REPLACE INTO manifests (tree, files) VALUES (?, ?)", (tree_id, document)
         )
@@ -323,9 +324,11 @@ class Output:
         row = self.state.execute(
             "SELECT files FROM manifests WHERE tree = ?", (tree_id,)
         ).fetchone()
-        if row is None:
-            return {}
-        return {path: Entry._make(entry) for path, entry in json.loads(row[0]).items()}
+        try:
+            stored = marshal.loads(row[0]) if row else {}
+            return {path: Entry._make(entry) for path, entry in stored.items()}
+        except (EOFError, ValueError, TypeError, AttributeError):
+            return {}  # a damaged memo is no memo: the tree is checked file by file
 
     def _salt(self, tree_id: str) -> str | None:
         row = self.state.execute("SELECT salt FROM trees WHERE id = ?", (tree_id,)).fetchone()
