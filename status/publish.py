@@ -37,7 +37,7 @@ from status.site_cache import Cache, Cached
 from status.site_data import Place
 from status.site_mapview import LiveBills, MapView, marked_counties, us_view, world_view
 from status.site_render import Renderer
-from status.site_tree import Output
+from status.site_tree import SHA, Output
 
 CHANGES_PAGE_LIMIT = 1000
 FEED_LIMIT = 50
@@ -178,7 +178,7 @@ class _Builder:
         self.cache.begin()
         self.stamps = site_data.stamps(self.conn)
         self.stamp_of = {
-            code: digest(self.stamps.get(code), place.identity())
+            code: (self.stamps.get(code), place.identity())  # compared, never parsed
             for code, place in self.places.items()
         }
         self._timed("downloads", self.start_downloads)
@@ -782,11 +782,11 @@ class _Builder:
             live = self.output.live / "data"
             for name, _ in site_exports.DOWNLOADS:
                 old = self.output.live_files.get(f"data/{name}")
-                if name in self.downloads_needed and not (old and old.sha == shas.get(name)):
+                if name in self.downloads_needed and not (old and old[SHA] == shas.get(name)):
                     (folder / name).rename(ready / name)
                 else:
                     os.link(live / name, ready / name)
-                    shas[name] = old.sha if old and old.sha else shas.get(name)
+                    shas[name] = old[SHA] if old and old[SHA] else shas.get(name)
             fp, render = self._data_page(ready, "data/index.html")
             page = render()
             if page == (live / "index.html").read_bytes():

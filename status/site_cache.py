@@ -63,7 +63,7 @@ _RECORDED_ORDER = "ORDER BY recorded_at DESC, effective_date DESC, code, record_
 
 
 class Cached(NamedTuple):
-    stamp: str
+    stamp: tuple  # (version, identity): see publish._Builder.run
     valid_until: str
     row: dict
     identity: str
@@ -134,7 +134,9 @@ class Cache:
             self._places = {}
             return {}
 
-    def put_place(self, code: str, stamp: str, valid_until: str, row: dict, identity: str) -> None:
+    def put_place(
+        self, code: str, stamp: tuple, valid_until: str, row: dict, identity: str
+    ) -> None:
         """Remember a jurisdiction's stamp, status row and identity (name, parent, ...)."""
         assert self._places is not None, "places() first"
         self._places[code] = (stamp, valid_until, tuple(row.get(f) for f in ROW_FIELDS), identity)

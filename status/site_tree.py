@@ -59,8 +59,14 @@ def check_path(path: str) -> str:
     return path
 
 
+FP, INO, SHA = 0, 1, 2  # a manifest entry's fields: read by index, manifests hold tuples
+
+
 class Entry(NamedTuple):
-    """What the manifest knows of one file: its inputs' fingerprint, inode, content hash."""
+    """What the manifest knows of one file: its inputs' fingerprint, inode, content hash.
+
+    Manifests read back from the memo hold plain tuples (making 100,000 named tuples
+    costs more than the rest of a small rebuild), so entries are read by index."""
 
     fp: str
     ino: int
@@ -110,18 +116,25 @@ class Output:
         """False if the live file was built from the same inputs (it is kept as is)."""
         check_path(path)
         old = self.live_files.get(path)
-        if not self._trust_live or old is None or old.fp != fp:
+        if not self._trust_live or old is None or old[FP] != fp:
             return True
-        return not self._keep(path, Entry(fp, old.ino, old.sha))
+        return not self._keep(path, Entry(fp, old[INO], old[SHA]))
 
     def keep_unchanged(self, paths: Iterable[str]) -> None:
         """Keep these live files without a fingerprint check: the caller knows that none of
         their inputs moved. Only when `same_code` (the live tree was built by this code,
         templates and base URL, and its manifest is trusted)."""
         assert self.same_code
+        live, staged, target = self.live_files, self.stage_files, self.target
         for path in paths:
-            old = self.live_files.get(path)
-            if old is not None and path not in self.target:
+            old = live.get(path)
+            if old is None or path in target:
+                continue
+            mine = staged.get(path) if staged is not None else None
+            if mine is not None and mine[INO] == old[INO]:  # already the live file
+                target[path] = old
+                self.report.kept += 1
+            else:
                 self._keep(path, old)
 
     def carry(self, paths: Iterable[str]) -> bool:
@@ -149,8 +162,8 @@ class Output:
         old = self.live_files.get(path)
         live = self.live / path
         with contextlib.suppress(OSError):
-            known = old is not None and old.sha and self._trust_live
-            live_sha = old.sha if known else file_sha(live)
+            known = old is not None and old[SHA] and self._trust_live
+            live_sha = old[SHA] if known else file_sha(live)
             if live_sha == sha and self._keep(path, Entry(fp, _ino(live), sha)):
                 temp.unlink()
                 return
@@ -163,16 +176,16 @@ class Output:
         staged = self.stage_files.get(path) if self.stage_files is not None else None
         if staged is None and self.stage_files is None:
             with contextlib.suppress(OSError):
-                if _ino(self.stage / path) == entry.ino:
+                if _ino(self.stage / path) == entry[INO]:
                     staged = entry
-        if staged is None or staged.ino != entry.ino:
+        if staged is None or staged[INO] != entry[INO]:
             target = self._prepare(path)
             try:
                 os.link(self.live / path, target)
             except FileNotFoundError:
                 return False
-            if _ino(target) != entry.ino:
-                entry = Entry(entry.fp, _ino(target), entry.sha)
+            if _ino(target) != entry[INO]:
+                entry = Entry(entry[FP], _ino(target), entry[SHA])
         self.target[path] = entry
         self.report.kept += 1
         return True
@@ -238,7 +251,7 @@ class Output:
             path = check_path(prefix + name)
             entries[path] = Entry(fp, _ino(ready / name), shas.get(name))
             old = self.live_files.get(path)
-            if old is None or old.ino != entries[path].ino:
+            if old is None or old[INO] != entries[path][INO]:
                 new.append(path)
                 _fsync(ready / name)
         self._mark(self.live_id, clean=False)
@@ -326,8 +339,10 @@ class Output:
         ).fetchone()
         try:
             stored = marshal.loads(row[0]) if row else {}
-            return {path: Entry._make(entry) for path, entry in stored.items()}
-        except (EOFError, ValueError, TypeError, AttributeError):
+            if not isinstance(stored, dict):
+                raise ValueError("not a manifest")
+            return stored
+        except (EOFError, ValueError, TypeError):
             return {}  # a damaged memo is no memo: the tree is checked file by file
 
     def _salt(self, tree_id: str) -> str | None:
