@@ -862,6 +862,8 @@ def describe(report: BuildReport) -> str:
         f"built {report.out}: {report.files} files, {len(report.written)} written, "
         f"{report.kept} unchanged, {len(report.removed)} removed in {report.seconds:.1f} s"
     )
+    if report.seconds - report.published >= 1:  # the downloads followed the pages
+        text += f" (pages live after {report.published:.1f} s, then the downloads)"
     if report.refused:
         text += f"\n  skipped {len(report.refused)} jurisdiction code(s) unsafe as paths: " + (
             ", ".join(repr(c) for c in report.refused[:5])
