@@ -159,6 +159,8 @@ _HISTORY = (
     f"SELECT {', '.join(RECORD_COLUMNS)} FROM records WHERE jurisdiction = ? "
     "ORDER BY effective_date, id"
 )
+# A history record's keys, in order: copied, it is a dict already sized for all of them.
+_HISTORY_KEYS = dict.fromkeys((*RECORD_COLUMNS, "previous_status", "is_change"))
 
 
 def history(conn: sqlite3.Connection, code: str) -> list[dict]:
@@ -170,7 +172,8 @@ def history(conn: sqlite3.Connection, code: str) -> list[dict]:
     cursor.execute(_HISTORY, (code,))
     result, previous = [], "unknown"
     for row in cursor:
-        record = dict(zip(RECORD_COLUMNS, row))
+        record = _HISTORY_KEYS.copy()
+        record.update(zip(RECORD_COLUMNS, row, strict=True))
         record["conditions"] = _json(record["conditions"], "{}")
         record["substances"] = _json(record["substances"], "[]")
         record["source_urls"] = _json(record["source_urls"], "[]")

@@ -162,11 +162,11 @@ def live_bills(conn: sqlite3.Connection, day: dt.date) -> dict[str, str]:
     except sqlite3.OperationalError:  # a database from before bills were tracked
         return {}
     for code, identifier, session, stage, acted in rows:
-        rank = (PENDING_STAGES.index(stage), acted or "", identifier)
+        rank = (PENDING_STAGES.index(stage), acted or "", identifier, session or "")
         notes.setdefault(code, []).append((rank, identifier, session, stage))
     result = {}
     for code, found in notes.items():
-        _, identifier, session, stage = max(found)
+        _, identifier, session, stage = max(found, key=lambda bill: bill[0])
         note = f"{identifier}{f' ({session})' if session else ''} {stage.replace('-', ' ')}"
         more = len(found) - 1
         result[code] = note + (f", and {more} more" if more else "")

@@ -156,9 +156,7 @@ def render_page(
         shared.places,
         regions_of(shared, place),
         shared.day,
-        site_data.pending_bills(conn, place.code)
-        if place.code in with_bills(shared, conn)
-        else [],
+        site_data.pending_bills(conn, place.code) if place.code in with_bills(shared, conn) else [],
     )
     return shared.renderer.render("jurisdiction.html", path, **context)
 

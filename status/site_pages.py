@@ -144,6 +144,8 @@ def jurisdiction_context(
 
 
 _BADGES = {status: str(markup) for status, markup in badges().items()}
+# Values of closed vocabularies, already safe as HTML (anything else is escaped).
+_PLAIN = {w: w for w in ("high", "medium", "low", "curated", "detected", "reviewed", "—")}
 
 
 def timeline_rows(records: list[dict], iso: str) -> Markup:
@@ -177,13 +179,17 @@ def timeline_rows(records: list[dict], iso: str) -> Markup:
         if r["disputed"]:
             law += f'<br><span class="flag">disputed</span> {escape_html(r["disputed"])}'
         classes = ("is-change" if changed else "") + (" is-upcoming" if upcoming else "")
+        rid = r["id"] if type(r["id"]) is int else escape_html(r["id"])
+        confidence = r["confidence"] or "—"
+        method = r["method"]
         out.append(
-            f'    <tr id="r{escape_html(r["id"])}" class="{classes}">\n'
+            f'    <tr id="r{rid}" class="{classes}">\n'
             f"      <td>{when}</td>\n"
             f"      <td>{status}</td>\n"
             f"      <td>{law}</td>\n"
-            f"      <td>{escape_html(r['confidence'] or '—')}</td>\n"
-            f"      <td>{escape_html(r['method'])}, {escape_html(r['recorded_at'][:10])}</td>\n"
+            f"      <td>{_PLAIN.get(confidence) or escape_html(confidence)}</td>\n"
+            f"      <td>{_PLAIN.get(method) or escape_html(method)}, "
+            f"{escape_html(r['recorded_at'][:10])}</td>\n"
             "    </tr>\n"
         )
     return Markup("".join(out))
@@ -203,45 +209,49 @@ def status_began(records: list[dict], current: dict | None) -> dict | None:
 def change_entry(change: dict, name: str, link: Callable[[str], str], nth: int = 1) -> Entry:
     """A feed entry for one change; its id is the change's own identity."""
     code = change["jurisdiction"]
+    return _change_entry(change, code, name, escape_html(name), link(f"j/{code}/"), nth)
+
+
+def _change_entry(change: dict, code: str, name: str, name_html: str, page: str, nth: int) -> Entry:
+    """`change_entry` with the jurisdiction's escaped name and page link already made
+    (a feed holds many changes of one jurisdiction)."""
     when = date_text(change["effective_date"], change.get("effective_precision"))
-    title = words.change_title(name, change, when)
-    summary = change.get("summary") or f"{name} became {change['status']} on {when}."
-    page = link(f"j/{code}/") + f"#r{change['record_id']}"
-    html = _entry_html(change, name, when, page)
+    page = f"{page}#r{change['record_id']}"
     return Entry(
         id=change_id(code, change["effective_date"], change["status"], nth),
-        title=title,
+        title=words.change_title(name, change, when),
         link=page,
         updated=rfc3339(change.get("recorded_at")),
-        summary=summary,
-        content_html=html,
+        summary=change.get("summary") or f"{name} became {change['status']} on {when}.",
+        content_html=_entry_html(change, name_html, when, page),
         categories=(change["status"], code),
     )
 
 
-def _entry_html(change: dict, name: str, when: str, page: str) -> str:
-    """The entry's HTML, every value escaped (scraped evidence included)."""
-    parts = [
-        f"<p><strong>{escape_html(name)}</strong>: {escape_html(change['previous_status'])} → "
+def _entry_html(change: dict, name_html: str, when: str, page: str) -> str:
+    """The entry's HTML, every value escaped (scraped evidence included); `name_html` is
+    the jurisdiction's name, escaped."""
+    html = (
+        f"<p><strong>{name_html}</strong>: {escape_html(change['previous_status'])} → "
         f"<strong>{escape_html(change['status'])}</strong>, effective {escape_html(when)}.</p>"
-    ]
+    )
     if change.get("summary"):
-        parts.append(f"<p>{escape_html(change['summary'])}</p>")
+        html += f"<p>{escape_html(change['summary'])}</p>"
     if change.get("citation"):
-        parts.append(f"<p>Law: {escape_html(change['citation'])}</p>")
+        html += f"<p>Law: {escape_html(change['citation'])}</p>"
     if change.get("evidence"):
-        parts.append(f"<blockquote>{escape_html(change['evidence'])}</blockquote>")
+        html += f"<blockquote>{escape_html(change['evidence'])}</blockquote>"
+    html += f'<p><a href="{escape_html(page)}">The record and its timeline</a>'
     source = href(change.get("source_url"))
-    links = [f'<a href="{escape_html(page)}">The record and its timeline</a>']
     if source:
-        links.append(f'<a href="{escape_html(source)}">Source</a>')
-    parts.append("<p>" + " · ".join(links) + "</p>")
+        html += f' · <a href="{escape_html(source)}">Source</a>'
+    html += "</p>"
     if change.get("method") or change.get("confidence"):
-        parts.append(
+        html += (
             f"<p>Recorded: {escape_html(change.get('method') or '')}; "
             f"confidence {escape_html(change.get('confidence') or 'not stated')}.</p>"
         )
-    return "".join(parts)
+    return html
 
 
 def bill_entry(event: dict, name: str, link: Callable[[str], str]) -> Entry:
@@ -253,10 +263,11 @@ def bill_entry(event: dict, name: str, link: Callable[[str], str]) -> Entry:
     bill = f"{event['identifier']}" + (f" ({event['session']})" if event.get("session") else "")
     page = link(f"j/{event['jurisdiction']}/") + "#bills-h"
     source = href(event.get("url"))
+    acted = event.get("action_date")
     html = (
         f"<p><strong>Bill, not law:</strong> {escape_html(bill)} in {escape_html(name)} is now "
         f"<strong>{escape_html(stage)}</strong>"
-        + (f" (last action {escape_html(event['action_date'])})" if event.get("action_date") else "")
+        + (f" (last action {escape_html(acted)})" if acted else "")
         + f".</p><p>{escape_html(event.get('title') or '')}</p>"
         + (f'<p><a href="{escape_html(source)}">The bill</a></p>' if source else "")
         + "<p>A bill is evidence of what may come; the status changes only when the law "
@@ -278,13 +289,18 @@ def entries(
 ) -> list[Entry]:
     """Feed entries; the rare second change to the same status on one day gets `/2`."""
     seen: dict[str, int] = {}
+    known: dict[str, tuple[str, str, str]] = {}  # per code: name, escaped name, page link
     result = []
     for change in changes:
-        key = f"{change['jurisdiction']}/{change['effective_date']}/{change['status']}"
-        seen[key] = seen.get(key, 0) + 1
-        place = places.get(change["jurisdiction"])
-        name = place.name if place else change["jurisdiction"]
-        result.append(change_entry(change, name, link, seen[key]))
+        code = change["jurisdiction"]
+        key = f"{code}/{change['effective_date']}/{change['status']}"
+        seen[key] = nth = seen.get(key, 0) + 1
+        if code not in known:
+            place = places.get(code)
+            name = place.name if place else code
+            known[code] = (name, escape_html(name), link(f"j/{code}/"))
+        name, name_html, page = known[code]
+        result.append(_change_entry(change, code, name, name_html, page, nth))
     return result
 
 

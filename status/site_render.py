@@ -35,10 +35,27 @@ MONTHS = (
 )
 
 
+_MONTH_OF = {f"{i:02d}": name for i, name in enumerate(MONTHS, 1)}
+_DAY_OF = {f"{i:02d}": str(i) for i in range(1, 32)}
+
+
 def date_text(iso: str | None, precision: str | None = "day") -> str:
     """`10 May 2016`, `May 2016`, `2016`: as precise as the date is known."""
     if not iso or precision == "unknown":
         return "date not known"
+    # Every page shows dozens of dates: month and day by lookup, not int() (same text).
+    month, day = _MONTH_OF.get(iso[5:7]), _DAY_OF.get(iso[8:10])
+    if month is None or day is None:
+        return _parsed_date_text(iso, precision)
+    if precision == "year":
+        return iso[:4]
+    if precision == "month":
+        return f"{month} {iso[:4]}"
+    return f"{day} {month} {iso[:4]}"
+
+
+def _parsed_date_text(iso: str, precision: str | None) -> str:
+    """`date_text` for what the lookups do not know (an odd date reads as it always did)."""
     year, month, day = iso[:4], int(iso[5:7]), int(iso[8:10])
     if precision == "year":
         return year
@@ -56,13 +73,15 @@ def escape_html(value: object) -> str:
         if hasattr(value, "__html__"):
             return str(value.__html__())
         value = str(value)
-    return (
-        value.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&#34;")
-        .replace("'", "&#39;")
-    )
+    if "&" in value or "<" in value or ">" in value or '"' in value or "'" in value:
+        return (
+            value.replace("&", "&amp;")
+            .replace("<", "&lt;")
+            .replace(">", "&gt;")
+            .replace('"', "&#34;")
+            .replace("'", "&#39;")
+        )
+    return value
 
 
 _LINKABLE = re.compile(r"https?://[^\s/?#\\@]+(?:[/?#][^\s]*)?", re.IGNORECASE)

@@ -586,16 +586,19 @@ def test_kratom_build_and_update_publish_the_site(conn, db_path, tmp_path, monke
 # --- pending bills on the map ------------------------------------------------------------
 
 
-def add_bill(conn: sqlite3.Connection, code: str, identifier: str, stage: str, acted: str) -> None:
+def add_bill(
+    conn: sqlite3.Connection, code: str, identifier: str, stage: str, acted: str, **more
+) -> None:
     from status.legislative import Bill, EvidenceSummary, record_bill
 
+    session = more.get("session", acted[:4])
     bill = Bill(
         "openstates",
-        f"ocd-bill/{code}-{identifier}",
+        f"ocd-bill/{code}-{identifier}-{session}",
         code,
         identifier,
         stage,
-        session=acted[:4],
+        session=session,
         title=f"An act relating to kratom ({identifier})",
         last_action_date=acted,
     )
@@ -615,11 +618,13 @@ def test_a_live_bill_puts_a_pending_marker_on_the_map_and_a_stale_or_enacted_one
     add_bill(conn, "US-LA", "HB 12", "passed-one-chamber", "2026-04-02")
     add_bill(conn, "US-LA", "SB 3", "introduced", "2026-03-01")
     add_bill(conn, "US-OH", "HB 7", "introduced", "2019-02-01")  # no action for years
+    add_bill(conn, "US-TX", "HB 5", "introduced", "2026-02-02")
+    add_bill(conn, "US-TX", "HB 5", "introduced", "2026-02-02", session=None)  # a tie
     out = tmp_path / "out"
     build(tmp_path / "kratom.db", out, today=TODAY)
 
     index = page(out, "index.html")
-    assert pending_codes(index) == {"US-LA"}
+    assert pending_codes(index) == {"US-LA", "US-TX"}
     label = index.xpath("string(//svg[@id='map-us']//a[@data-code='US-LA']/@aria-label)")
     assert label.endswith("a kratom bill is pending: HB 12 (2026) passed one chamber, and 1 more")
     ohio = index.xpath("string(//svg[@id='map-us']//a[@data-code='US-OH']/@aria-label)")
@@ -627,12 +632,13 @@ def test_a_live_bill_puts_a_pending_marker_on_the_map_and_a_stale_or_enacted_one
     row = index.xpath("//table[@id='table-us']//tr[@data-code='US-LA']")[0]
     assert row.xpath("string(.//a[@class='pending-bill'])").startswith("Bill pending: HB 12")
     assert row.xpath(".//a[@class='pending-bill']/@href")[0].endswith("j/US-LA/#bills-h")
-    legend = index.xpath("string(//div[@id='legend-us']//li[@class='pending-key'])")
-    assert "Bill pending" in legend and "1" in legend
+    key = index.xpath("//div[@id='legend-us']//li[@class='pending-key']")[0]
+    assert "Bill pending" in key.text_content()
+    assert key.xpath("string(.//span[@class='count'])") == "2"  # Louisiana and Texas
     assert not index.xpath("//div[@id='legend-world']//li[@class='pending-key']")
     assert "white diamond" in index.xpath("string(//svg[@id='map-us']/desc)")
     standalone = lxml.html.fromstring((out / "map" / "us.svg").read_bytes())
-    assert "bill pending (1)" in standalone.text_content()
+    assert "bill pending (2)" in standalone.text_content()
     for snapshot in out.glob("as-of/*/index.html"):  # a past day shows no live bills
         assert pending_codes(page(out, str(snapshot.relative_to(out)))) == set()
 
@@ -642,8 +648,9 @@ def test_a_live_bill_puts_a_pending_marker_on_the_map_and_a_stale_or_enacted_one
     conn.close()
     build(tmp_path / "kratom.db", out, today=TODAY)
     index = page(out, "index.html")
-    assert pending_codes(index) == {"US-OK"}
+    assert pending_codes(index) == {"US-OK", "US-TX"}
     assert "a kratom bill is pending: HB 9 (2026) passed both" in index.xpath(
         "string(//svg[@id='map-us']//a[@data-code='US-OK']/@aria-label)"
     )
-    assert not index.xpath("//table[@id='table-us']//tr[@data-code='US-LA']//a[@class='pending-bill']")
+    louisiana = index.xpath("//table[@id='table-us']//tr[@data-code='US-LA']")[0]
+    assert not louisiana.xpath(".//a[@class='pending-bill']")
