@@ -1,15 +1,20 @@
-"""The rows of each export, shaped for CSV (formula-safe cell tuples) or JSON (object text).
+"""The rows of each export as texts: CSV lines (formula-safe, CRLF included) or JSON objects.
 
-Status and changes come from `status.queries` (the point-in-time rule and the change rule
-live there, once) and are shaped in Python: they are one row per jurisdiction or per
-change. History, sources and checks can be large, so SQLite shapes them (export_sql) and
-this module only iterates the cursor: memory stays flat whatever the row count.
+SQLite writes every row of status, history, jurisdictions, sources and checks
+(export_sql), so this module only hands on the cursor's strings: no Python runs per row
+and memory stays flat whatever the row count. Changes come from `status.queries.changes`
+and are shaped here in Python (the csv module writes their lines), and so are the rows of
+`status_dicts`: `queries.status_as_of` with typed values, for GeoJSON. A test checks that
+they and the SQL status export agree, value for value.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+import operator
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -31,23 +36,32 @@ class Filters:
     as_of: dt.date | None = None
 
 
-def rows(conn: sqlite3.Connection, what: str, shape: str, filters: Filters) -> Iterator:
-    """Rows of `what` ('status', 'history', ...) as CSV cell tuples or JSON object texts."""
-    if what == "status":
-        return shape_dicts(status_dicts(conn, filters), FIELDS[what], shape)
+def rows(conn: sqlite3.Connection, what: str, shape: str, filters: Filters) -> Iterator[str]:
+    """Rows of `what` ('status', 'history', ...) as CSV lines (CRLF included) or JSON texts."""
     if what == "changes":
         return shape_dicts(change_dicts(conn, filters), FIELDS[what], shape)
-    return _LARGE[what](conn, shape, filters)
+    return _IN_SQL[what](conn, shape, filters)
 
 
-def shape_dicts(dicts: Iterable[dict], fields: tuple[Field, ...], shape: str) -> Iterator:
-    """Typed Python rows as CSV cells or compact JSON, the same forms SQLite produces."""
+def shape_dicts(dicts: Iterable[dict], fields: tuple[Field, ...], shape: str) -> Iterator[str]:
+    """Typed Python rows as CSV lines or compact JSON, the same texts SQLite produces."""
+    if shape == "csv":
+        yield from _csv_lines(tuple(csv_value(f, row.get(f.name)) for f in fields) for row in dicts)
+        return
     for row in dicts:
-        if shape == "csv":
-            yield tuple(csv_value(f, row.get(f.name)) for f in fields)
-        else:
-            values = {f.name: row.get(f.name) for f in fields}
-            yield json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+        values = {f.name: row.get(f.name) for f in fields}
+        yield json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def _csv_lines(cells: Iterable[tuple]) -> Iterator[str]:
+    """Each tuple of cells as the line the csv module writes for it."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    for row in cells:
+        writer.writerow(row)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def csv_value(field: Field, value: object) -> object:
@@ -138,27 +152,24 @@ def change_dicts(conn: sqlite3.Connection, filters: Filters) -> Iterator[dict]:
         }
 
 
-def _history(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator:
-    """Every record in timeline order; --since is applied after the previous status is known."""
+def _history(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:
+    """Every record in timeline order; the previous status looks past --since and --until."""
     where, params = selection_filter(filters.selections, column="r.jurisdiction")
+    if filters.since:
+        where += " AND r.effective_date >= :since"
+        params["since"] = filters.since.isoformat()
     if filters.until:
         where += " AND r.effective_date <= :until"
         params["until"] = filters.until.isoformat()
-    if not filters.since:
-        return _cells(_execute(conn, export_sql.history_sql(where, shape), params), shape)
-    since = filters.since.isoformat()
-    cursor = _execute(conn, export_sql.history_sql(where, shape, with_day=True), params)
-    if shape == "csv":
-        return (row[1:] for row in cursor if row[0] >= since)
-    return (row[1] for row in cursor if row[0] >= since)
+    return _texts(_execute(conn, export_sql.history_sql(where, shape), params))
 
 
-def _sources(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator:
+def _sources(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:
     where, params = selection_filter(filters.selections, column="s.jurisdiction")
-    return _cells(_execute(conn, export_sql.sources_sql(where, shape), params), shape)
+    return _texts(_execute(conn, export_sql.sources_sql(where, shape), params))
 
 
-def _checks(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator:
+def _checks(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:
     where, params = selection_filter(filters.selections, column="s.jurisdiction")
     if filters.since:
         where += " AND substr(c.checked_at, 1, 10) >= :since"
@@ -166,26 +177,37 @@ def _checks(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator:
     if filters.until:
         where += " AND substr(c.checked_at, 1, 10) <= :until"
         params["until"] = filters.until.isoformat()
-    return _cells(_execute(conn, export_sql.checks_sql(where, shape), params), shape)
+    return _texts(_execute(conn, export_sql.checks_sql(where, shape), params))
 
 
-def _jurisdictions(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator:
+def _status(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:
+    """Every selected jurisdiction on the day (today by default), in code order."""
+    from status.dates import today
+
+    where, params = selection_filter(filters.selections)
+    params["day"] = (filters.as_of or today()).isoformat()
+    return _texts(_execute(conn, export_sql.status_sql(where, shape), params))
+
+
+def _jurisdictions(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:
     where, params = selection_filter(filters.selections, column="jx.code")
-    return _cells(_execute(conn, export_sql.jurisdictions_sql(where, shape), params), shape)
+    return _texts(_execute(conn, export_sql.jurisdictions_sql(where, shape), params))
 
 
 def _execute(conn: sqlite3.Connection, sql: str, params: dict) -> sqlite3.Cursor:
-    """A cursor of plain tuples (faster than sqlite3.Row, and they slice)."""
+    """A cursor of plain tuples (faster than sqlite3.Row)."""
     cursor = conn.cursor()
     cursor.row_factory = None
     return cursor.execute(sql, params)
 
 
-def _cells(cursor: sqlite3.Cursor, shape: str) -> Iterator:
-    return iter(cursor) if shape == "csv" else (row[0] for row in cursor)
+def _texts(cursor: sqlite3.Cursor) -> Iterator[str]:
+    """The one text of each row (a CSV line or a JSON object), straight from the cursor."""
+    return map(operator.itemgetter(0), cursor)
 
 
-_LARGE = {
+_IN_SQL = {
+    "status": _status,
     "history": _history,
     "sources": _sources,
     "checks": _checks,

@@ -14,17 +14,19 @@ docs/data-dictionary.md.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
 import os
 import sqlite3
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
 from status import export_formats
 from status.errors import KratomError
-from status.export_fields import FIELDS
+from status.export_fields import FIELDS, Field
 from status.export_rows import Filters, rows, status_dicts
 from status.lookup import Selection
 
@@ -133,11 +135,24 @@ def _write(
             geometry = geometry_lookup(conn)
         return export_formats.write_geojson(stream, status_dicts(conn, filters), fields, geometry)
     if fmt == "csv":
-        return export_formats.write_csv(stream, fields, rows(conn, what, "csv", filters))
+        return _write_csv(stream, fields, rows(conn, what, "csv", filters))
     objects = rows(conn, what, "json", filters)
     if fmt == "ndjson":
         return export_formats.write_ndjson(stream, objects)
     return export_formats.write_json(stream, objects)
+
+
+def _write_csv(stream: TextIO, fields: tuple[Field, ...], lines: Iterable[str]) -> int:
+    """The header, then the CSV lines as they come (SQLite wrote them); returns their number.
+
+    The header is export_formats.write_csv with no rows, so the csv module writes it.
+    zip stops at the end of `lines` before drawing from the counter, so next(counter) is
+    the number of lines, counted without a Python loop.
+    """
+    export_formats.write_csv(stream, fields, ())
+    counter = itertools.count()
+    stream.writelines(map(operator.itemgetter(0), zip(lines, counter, strict=False)))
+    return next(counter)
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from cli import cli
 from status import exports
 from status.errors import KratomError
 from status.export_fields import FIELDS, Field
-from status.export_rows import rows
+from status.export_rows import csv_value, rows, shape_dicts, status_dicts
 from status.export_select import expand
 from status.lookup import Selection
 from status.output import FORMULA_STARTS, safe_cell
@@ -154,8 +154,9 @@ def test_history_changes_agree_with_the_change_log(laws):
 
 def test_history_streams_from_the_cursor(laws):
     stream = rows(laws, "history", "csv", exports.Filters())
-    assert iter(stream) is stream  # a generator over the cursor, not a list
-    assert next(stream)[1] in {"TH", "US-AL"}
+    assert iter(stream) is stream  # an iterator over the cursor, not a list
+    line = next(stream)  # one CSV line, written by SQLite
+    assert line.endswith("\r\n") and line.split(",")[1] in {"TH", "US-AL"}
 
 
 def test_formula_cells_from_scraped_text_are_neutralised_in_csv_only(conn):
@@ -400,3 +401,141 @@ def test_the_sql_formula_guard_is_safe_cell(conn, text):
     row = next(csv.DictReader(io.StringIO(export(conn, "history", "csv"), newline="")))
     assert row["citation"] == (safe_cell(text) if text else "")
     assert row["source_urls"] == (safe_cell(text) if text else "")
+
+
+# A record with every condition and list set, and text that a CSV writer must quote or guard.
+FULL = {
+    "enacted_date": "2019-03-01",
+    "expires_date": "2020-03-01",
+    "conditions": json.dumps(
+        {
+            "min_age": 21,
+            "licensing": True,
+            "labelling": False,
+            "registration": True,
+            "alkaloid_cap": "=2%, by weight",
+            "prescription_only": False,
+            "possession_offence": True,
+        }
+    ),
+    "substances": '["leaf", "mitragynine", "7-hydroxymitragynine"]',
+    "instrument": "statute",
+    "citation": 'Act 5, "Kratom" § 2',
+    "source_url": "https://example.org/a,b",
+    "source_urls": '["-https://example.org/1", "https://example.org/2"]',
+    "summary": "Line one,\r\nline two",
+    "evidence": "@SUM(A1)",
+    "note": "a note",
+    "disputed": '"quoted"',
+    "confidence": "high",
+    "method": "reviewed",
+    "checked_date": "2026-11-01",
+}
+# Its history values, typed as JSON gives them (min_age comes from the conditions).
+FULL_VALUES = {
+    "effective_date": "2019-05-01",
+    "effective_precision": "day",
+    "enacted_date": "2019-03-01",
+    "expires_date": "2020-03-01",
+    "previous_status": "legal",
+    "status": "restricted",
+    "is_change": True,
+    "leaf_status": "restricted",
+    "seven_oh_status": "restricted",
+    "min_age": 21,
+    "licensing": True,
+    "labelling": False,
+    "registration": True,
+    "alkaloid_cap": "=2%, by weight",
+    "prescription_only": False,
+    "possession_offence": True,
+    "substances": ["leaf", "mitragynine", "7-hydroxymitragynine"],
+    "instrument": "statute",
+    "citation": 'Act 5, "Kratom" § 2',
+    "source_url": "https://example.org/a,b",
+    "source_urls": ["-https://example.org/1", "https://example.org/2"],
+    "summary": "Line one,\r\nline two",
+    "evidence": "@SUM(A1)",
+    "note": "a note",
+    "disputed": '"quoted"',
+    "confidence": "high",
+    "method": "reviewed",
+    "checked_date": "2026-11-01",
+    "recorded_at": "2026-11-24T00:00:00Z",
+}
+# A record with nothing optional: empty conditions and lists, NULL text.
+BARE_VALUES = {
+    "effective_date": "2018-01-01",
+    "effective_precision": "day",
+    "previous_status": "unknown",
+    "status": "legal",
+    "is_change": True,
+    "leaf_status": "legal",
+    "seven_oh_status": "legal",
+    "substances": [],
+    "source_urls": [],
+    "method": "curated",
+    "recorded_at": "2026-11-24T00:00:00Z",
+}
+# Condition values that `kratom data validate` refuses but a database may still hold.
+ODD_CONDITIONS = '{"licensing": 1, "labelling": 0, "registration": "yes", "alkaloid_cap": true}'
+
+
+@pytest.fixture
+def varied(conn):
+    """A bare record, a full one after it, odd conditions, a source with checks."""
+    bare = add_record(conn, "US-NV", "2018-01-01", "legal", citation=None, source_url=None)
+    full = add_record(conn, "US-NV", "2019-05-01", "restricted", **FULL)
+    add_record(conn, "US-UT", "2020-02-02", "banned", conditions=ODD_CONDITIONS)
+    add_record(conn, "US-UT", "2030-01-01", "legal", effective_precision="year")
+    add_record(conn, "US-OR", "1990-01-01", "legal", effective_precision="unknown")
+    conn.execute(
+        "INSERT INTO sources (id, jurisdiction, url, kind, title) "
+        "VALUES ('nv', 'US-NV', 'https://example.org/nv', 'statute', 'Nevada, \"NRS\"')"
+    )
+    conn.executemany(
+        "INSERT INTO checks (source_id, checked_at, outcome) VALUES ('nv', ?, ?)",
+        [("2026-11-20T10:00:00Z", "unchanged"), ("2026-11-22T10:00:00Z", "failed")],
+    )
+    return conn, bare, full
+
+
+def csv_line(cells: list) -> str:
+    """The line the csv module writes for these cells."""
+    out = io.StringIO(newline="")
+    csv.writer(out).writerow(cells)
+    return out.getvalue()
+
+
+def test_empty_and_full_records_keep_their_history_values(varied):
+    conn, bare, full = varied
+    nevada = [Selection(codes=("US-NV",))]
+    objects = list(rows(conn, "history", "json", exports.Filters(nevada)))
+    lines = list(rows(conn, "history", "csv", exports.Filters(nevada)))
+    names = [f.name for f in FIELDS["history"]]
+    places = {r["code"]: r for r in json.loads(export(conn, "jurisdictions", "json"))}
+    for record_id, values, text, line in zip(
+        (bare, full), (BARE_VALUES, FULL_VALUES), objects, lines, strict=True
+    ):
+        expected = {name: None for name in names} | values
+        expected |= {"record_id": record_id, "jurisdiction": "US-NV"}
+        expected |= {k: v for k, v in places["US-NV"].items() if k != "code"}
+        assert json.loads(text) == expected
+        assert text == json.dumps(expected, ensure_ascii=False, separators=(",", ":"))
+        cells = [csv_value(f, expected[f.name]) for f in FIELDS["history"]]
+        assert line == csv_line(["" if c is None else c for c in cells])
+    cells = next(csv.reader(io.StringIO(lines[1], newline="")))
+    assert cells[names.index("alkaloid_cap")] == "'=2%, by weight"
+    assert cells[names.index("source_urls")] == "'-https://example.org/1;https://example.org/2"
+    assert cells[names.index("summary")] == "Line one,\r\nline two"
+
+
+@pytest.mark.parametrize("day", ["2019-06-01", "2026-11-24", "2040-01-01"])
+def test_the_status_export_is_status_as_of_with_its_python_types(varied, day):
+    """SQLite writes status.csv/json; status_dicts (GeoJSON) is the rule in Python."""
+    conn, _, _ = varied
+    for selections in (None, [Selection(region="us")]):
+        filters = exports.Filters(selections, as_of=D(day))
+        for shape in ("csv", "json"):
+            expected = shape_dicts(status_dicts(conn, filters), FIELDS["status"], shape)
+            assert list(rows(conn, "status", shape, filters)) == list(expected)
