@@ -19,10 +19,10 @@ from status.export_fields import Field
 
 
 def write_csv(out: TextIO, fields: tuple[Field, ...], rows: Iterable[tuple]) -> int:
-    """A header and one line per row.
+    """A header and one line per row (rows already formula-safe).
 
-    The rows come formula-safe (export_rows, export_sql), so the csv module can take the
-    cursor itself: no Python runs per row, and a C-level counter keeps the count.
+    The big exports call it for the header only: SQLite writes their lines itself, quoted
+    as the csv module would (see export_sql), so the header and the lines always agree.
     """
     writer = csv.writer(out)
     writer.writerow([f.name for f in fields])
