@@ -23,6 +23,7 @@ class StorePipeline:
         self.summary = CrawlSummary()
         self.evidence = EvidenceSummary()
         crawler.kratom_summary = self.summary
+        self.failed_feeds: set[str] = set()  # API feeds with a failed request in this crawl
         crawler.kratom_evidence = self.evidence
 
     @classmethod
@@ -57,6 +58,11 @@ class StorePipeline:
         elif isinstance(item, Bill):
             legislative.record_bill(self.conn, item, self.evidence)
         elif isinstance(item, ApiCheck):
+            if not item.ok and item.source_id in self.failed_feeds:
+                return  # one failure per feed per crawl: a feed makes several requests,
+                # and three of them failing in one run is not three runs (stale)
+            if not item.ok:
+                self.failed_feeds.add(item.source_id)
             self.summary.merge(record_api_check(self.conn, item))
         elif isinstance(item, StateUpdate):
             legislative.set_state(self.conn, item.provider, item.key, item.value)

@@ -286,3 +286,19 @@ def test_bill_stages_appear_once_in_the_jurisdiction_feed_marked_as_bills(
     assert bill_entries() == first  # a rebuild announces nothing again
     overall = (site / "feeds" / "changes.atom").read_text()
     assert "XX 101" not in overall  # bills are evidence, not changes of law
+
+
+def test_a_feed_failing_every_request_of_one_crawl_counts_one_failure_not_stale(
+    conn, db_path, server
+):
+    registry.save(conn, [feed(server, "federal-register", "/fr")])  # no routes: every 404
+    first = crawl(db_path)
+    assert first.returncode == 0, first.stderr
+    assert len(server.full_log) >= 2  # the documents and the public-inspection list
+    failed = "SELECT count(*) FROM checks WHERE source_id = 'api-federal-register'"
+    assert count(conn, failed) == 1
+    assert "stale" not in first.stdout + first.stderr  # one bad run is not a stale source
+    crawl(db_path)
+    third = crawl(db_path)
+    assert count(conn, failed) == 3
+    assert (third.stdout + third.stderr).count("stale: api-federal-register") == 1
