@@ -155,12 +155,7 @@ def change_dicts(conn: sqlite3.Connection, filters: Filters) -> Iterator[dict]:
 def _history(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:
     """Every record in timeline order; the previous status looks past --since and --until."""
     where, params = selection_filter(filters.selections, column="r.jurisdiction")
-    if filters.since:
-        where += " AND r.effective_date >= :since"
-        params["since"] = filters.since.isoformat()
-    if filters.until:
-        where += " AND r.effective_date <= :until"
-        params["until"] = filters.until.isoformat()
+    where = _between(where, params, filters, "r.effective_date")
     return _texts(_execute(conn, export_sql.history_sql(where, shape), params))
 
 
@@ -171,13 +166,19 @@ def _sources(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator
 
 def _checks(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:
     where, params = selection_filter(filters.selections, column="s.jurisdiction")
+    where = _between(where, params, filters, "substr(c.checked_at, 1, 10)")
+    return _texts(_execute(conn, export_sql.checks_sql(where, shape), params))
+
+
+def _between(where: str, params: dict, filters: Filters, day: str) -> str:
+    """`where` narrowed to --since/--until on the date expression `day` (params filled)."""
     if filters.since:
-        where += " AND substr(c.checked_at, 1, 10) >= :since"
+        where += f" AND {day} >= :since"
         params["since"] = filters.since.isoformat()
     if filters.until:
-        where += " AND substr(c.checked_at, 1, 10) <= :until"
+        where += f" AND {day} <= :until"
         params["until"] = filters.until.isoformat()
-    return _texts(_execute(conn, export_sql.checks_sql(where, shape), params))
+    return where
 
 
 def _status(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:

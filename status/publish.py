@@ -720,7 +720,7 @@ class _Builder:
         names = [name for name, _ in site_exports.DOWNLOADS]
         self.downloads_needed = [n for n in names if self.output.need(f"data/{n}", self.data_fp)]
         self.downloads = None
-        paths = [f"data/{name}" for name, _ in site_exports.DOWNLOADS] + ["data/index.html"]
+        paths = _data_paths()
         # With downloads already live, new ones are written after the pages go live (they
         # would only slow the pages down); a first build writes them beside the pages.
         self.deferred = bool(self.downloads_needed) and all(
@@ -739,8 +739,7 @@ class _Builder:
         """data/: the downloads and their page. When the live site has downloads already,
         new ones go live after the pages (`publish_downloads`): at scale they take far
         longer to write than a change takes to render, and the old ones stay whole."""
-        paths = [f"data/{name}" for name, _ in site_exports.DOWNLOADS] + ["data/index.html"]
-        if self.deferred and self.output.carry(paths):
+        if self.deferred and self.output.carry(_data_paths()):
             return
         if self.deferred:  # the live downloads went missing: write them now, as a first build
             self.deferred, self.downloads = False, self._write_downloads()
@@ -833,6 +832,11 @@ class _Builder:
 
 
 # --- small helpers ------------------------------------------------------------------
+
+
+def _data_paths() -> list[str]:
+    """Every file of data/: the downloads and their page."""
+    return [f"data/{name}" for name, _ in site_exports.DOWNLOADS] + ["data/index.html"]
 
 
 def _on_a_map(place: Place) -> bool:
