@@ -268,6 +268,7 @@ class _Builder:
                 parents.append(code)
         shared = work.Shared(
             self.db_path,
+            self.output,
             self.renderer,
             self.day,
             self.places,
@@ -287,8 +288,10 @@ class _Builder:
                     result.until,
                     result.began,
                 )
-            self._put(work.page_path(code), self._page_fp(code), result.page)
-            self._put(work.feed_path(code), self._feed_fp(code), result.feed)
+            if result.page is not None:
+                self.output.record(work.page_path(code), self._page_fp(code), result.page)
+            if result.feed is not None:
+                self.output.record(work.feed_path(code), self._feed_fp(code), result.feed)
         self.cache.settle()
         # Pass 2: the pages that list children, now that every row is final.
         for code in parents:
@@ -322,11 +325,6 @@ class _Builder:
                     check.add(child)
                     renamed.append(child)
         return check
-
-    def _put(self, path: str, fp: str, data: bytes | None) -> None:
-        """Stage freshly rendered bytes unless the live file has the same fingerprint."""
-        if data is not None and self.output.need(path, fp):
-            self.output.put(path, data, fp)
 
     def _page_fp(self, code: str) -> str:
         """A jurisdiction page's inputs: its stamp, the day it waits for, its status row,

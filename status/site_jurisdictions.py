@@ -1,11 +1,12 @@
 """Rendering the jurisdiction pages and their feeds, in worker processes when there are many.
 
 A full build of fifty thousand jurisdictions spends most of its time reading each
-timeline and rendering two files per jurisdiction, which is pure CPU work; the main
-process meanwhile writes files (kernel time) and keeps the cache. So with enough jobs and
-more than one CPU, a pool of forked workers renders while the main process writes. Each
-worker opens its own read-only connection; results come back in job order, so a build's
-output never depends on scheduling. Without `fork` (or with few jobs) it all runs inline.
+timeline, rendering two files per jurisdiction and writing them. So with enough jobs and
+more than one CPU, a pool of forked workers renders and stages the files into the waiting
+tree (`Output.stage_bytes` touches files only), while the main process keeps the cache
+and the manifest (`Output.record`). Each worker opens its own read-only connection;
+results come back in job order, so a build's output never depends on scheduling. Without
+`fork` (or with few jobs) it all runs inline.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from status import feeds, site_data, store
 from status import site_pages as pages
 from status.site_data import Place, Region
 from status.site_render import Renderer
+from status.site_tree import Output, Staged
 
 PARALLEL_MIN = 2000  # below this many jobs, starting workers costs more than it saves
 CHUNK = 100
@@ -43,8 +45,8 @@ class Result:
     dirty: bool
     until: str | None
     changes: list[dict] | None
-    page: bytes | None
-    feed: bytes | None
+    page: Staged | None  # staged in the waiting tree, to be recorded by the Output's owner
+    feed: Staged | None
     began: tuple[str, str] | None = None
 
 
@@ -53,6 +55,7 @@ class Shared:
     """What every job reads besides the database: forked workers inherit it."""
 
     db_path: str
+    output: Output
     renderer: Renderer
     day: dt.date
     places: dict[str, Place]
@@ -129,9 +132,13 @@ def run(shared: Shared, conn: sqlite3.Connection, job: Job) -> Result:
     page = feed = None
     if job.page:
         row = job.row or next(site_data.current(conn, shared.day, [job.code]))
-        page = render_page(shared, conn, place, row, records)
+        page = shared.output.stage_bytes(
+            page_path(job.code), render_page(shared, conn, place, row, records)
+        )
     if job.feed:
-        feed = render_feed(shared, place, records, conn, changes)
+        feed = shared.output.stage_bytes(
+            feed_path(job.code), render_feed(shared, place, records, conn, changes)
+        )
     return Result(job.code, job.dirty, until, changes if job.dirty else None, page, feed, began)
 
 

@@ -35,7 +35,7 @@ from status.errors import KratomError
 MARKER = ".kratom-site"
 MARKER_TEXT = "This folder is a site built by `kratom build`; each build replaces its files.\n"
 FSYNC_LIMIT = 500  # above this many new files one sync() is cheaper than an fsync each
-BIG_FILE = 1 << 20  # bytes; see Output._prepare
+BIG_FILE = 1 << 20  # bytes; see Output._clear
 # Every path the site writes: segments of letters, digits, '.', '_', '-', none starting
 # with '.' (so no '..', no hidden files), joined by '/'.
 _PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
@@ -71,6 +71,13 @@ class Entry(NamedTuple):
     fp: str
     ino: int
     sha: str | None = None
+
+
+class Staged(NamedTuple):
+    """What staging one file did: the inode now at its name, and whether it is new."""
+
+    ino: int
+    new: bool
 
 
 @dataclass
@@ -109,6 +116,13 @@ class Output:
         self.stage_id, self.stage_files = self._open_stage()
         self.target: dict[str, Entry] = {}
         self.report = TreeReport()
+        self._folders: set[str] = set()  # made in the waiting tree (and the twin)
+        # A first build writes every file, and the tree that waits after it must hold a
+        # link to each: made as each file is written (by the workers too), not afterwards.
+        self.twin = self.work / "twin" if not self.live_id else None
+        if self.twin is not None:
+            shutil.rmtree(self.twin, ignore_errors=True)  # left by a crash
+            self.twin.mkdir()
 
     # --- deciding and writing ----------------------------------------------------
 
@@ -147,13 +161,37 @@ class Output:
 
     def put(self, path: str, data: bytes, fp: str) -> None:
         """Stage `data` at `path`: a link to the live file if the bytes are the same."""
+        self.record(path, fp, self.stage_bytes(path, data))
+
+    def stage_bytes(self, path: str, data: bytes) -> Staged:
+        """Put `data` at `path` in the waiting tree, as a link to the live file if that
+        holds the same bytes.
+
+        Only files are touched, never this object's bookkeeping, so a forked worker may
+        call it (the workers that render the jurisdiction pages write them too, instead of
+        sending 2 GB back); the process that owns the Output then calls `record`.
+        """
         check_path(path)
-        live = self.live / path
-        if path in self.live_files or not self._trust_live:
-            with contextlib.suppress(OSError):
-                if live.read_bytes() == data and self._keep(path, Entry(fp, _ino(live))):
-                    return
-        self._write(path, data, fp)
+        if self.live_id and (path in self.live_files or not self._trust_live):
+            try:
+                with open(self.live / path, "rb") as f:
+                    same = f.read() == data
+                    ino = os.fstat(f.fileno()).st_ino
+            except OSError:
+                same = False
+            if same:
+                staged = self._stage_live(path, ino)
+                if staged is not None:
+                    return Staged(staged, False)
+        return Staged(self._write(path, data), True)
+
+    def record(self, path: str, fp: str, staged: Staged, sha: str | None = None) -> None:
+        """Note a staged file in the waiting tree's manifest."""
+        self.target[path] = Entry(fp, staged.ino, sha)
+        if staged.new:
+            self.report.written.append(path)
+        else:
+            self.report.kept += 1
 
     def put_file(self, path: str, temp: Path, fp: str) -> None:
         """Stage a finished scratch file: kept as the live one if its bytes are the same."""
@@ -167,53 +205,83 @@ class Output:
             if live_sha == sha and self._keep(path, Entry(fp, _ino(live), sha)):
                 temp.unlink()
                 return
-        target = self._prepare(path)
+        target = self._place(path)
+        self._clear(target)
         os.replace(temp, target)
-        self._record_written(path, Entry(fp, _ino(target), sha))
+        self._twin(path, target)
+        self.record(path, fp, Staged(_ino(target), True), sha)
 
     def _keep(self, path: str, entry: Entry) -> bool:
         """Make the waiting tree's file the live inode; False if the live file is gone."""
-        staged = self.stage_files.get(path) if self.stage_files is not None else None
-        if staged is None and self.stage_files is None:
-            with contextlib.suppress(OSError):
-                if _ino(self.stage / path) == entry[INO]:
-                    staged = entry
-        if staged is None or staged[INO] != entry[INO]:
-            target = self._prepare(path)
-            try:
-                os.link(self.live / path, target)
-            except FileNotFoundError:
-                return False
-            if _ino(target) != entry[INO]:
-                entry = Entry(entry[FP], _ino(target), entry[SHA])
-        self.target[path] = entry
-        self.report.kept += 1
+        ino = self._stage_live(path, entry[INO])
+        if ino is None:
+            return False
+        self.record(path, entry[FP], Staged(ino, False), entry[SHA])
         return True
 
-    def _write(self, path: str, data: bytes, fp: str) -> None:
+    def _stage_live(self, path: str, live_ino: int) -> int | None:
+        """Link the live file into the waiting tree unless it is there already; its
+        inode there, or None if the live file is gone."""
+        if self.stage_files is not None:
+            staged = self.stage_files.get(path)
+            if staged is not None and staged[INO] == live_ino:
+                return live_ino
+        else:  # a tree to check file by file
+            with contextlib.suppress(OSError):
+                if _ino(self.stage / path) == live_ino:
+                    return live_ino
+        target = self._place(path)
+        try:
+            try:
+                os.link(self.live / path, target)
+            except FileExistsError:
+                self._clear(target)
+                os.link(self.live / path, target)
+        except FileNotFoundError:
+            return None
+        return _ino(target)
+
+    def _write(self, path: str, data: bytes) -> int:
         """A new file in the waiting tree (never live yet, so no temporary name is needed:
-        after a crash the tree is checked file by file)."""
-        target = self._prepare(path)
-        with open(target, "xb") as f:
+        after a crash the tree is checked file by file); its inode."""
+        target = self._place(path)
+        try:
+            f = open(target, "xb")  # noqa: SIM115 - closed below
+        except FileExistsError:  # the version before last: replace it
+            self._clear(target)
+            f = open(target, "xb")  # noqa: SIM115
+        with f:
             f.write(data)
             ino = os.fstat(f.fileno()).st_ino
-        self._record_written(path, Entry(fp, ino))
+        self._twin(path, target)
+        return ino
 
-    def _record_written(self, path: str, entry: Entry) -> None:
-        self.target[path] = entry
-        self.report.written.append(path)
+    def _place(self, path: str) -> str:
+        """The waiting tree's name for `path`, its folder made (once per build)."""
+        folder, _, _ = path.rpartition("/")
+        if folder and folder not in self._folders:
+            os.makedirs(f"{self.stage}/{folder}", exist_ok=True)
+            if self.twin is not None:
+                os.makedirs(f"{self.twin}/{folder}", exist_ok=True)
+            self._folders.add(folder)
+        return f"{self.stage}/{path}"
 
-    def _prepare(self, path: str) -> Path:
-        """The waiting tree's file name, free to take a new inode."""
-        target = self.stage / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileNotFoundError):
-            if target.stat().st_size < BIG_FILE:
-                target.unlink()
-            else:  # freeing a big file's blocks takes long: do it once the site is live
-                self.trash.mkdir(exist_ok=True)
-                target.rename(self.trash / f"{len(self.report.written)}-{target.stat().st_ino}")
-        return target
+    def _clear(self, target: str) -> None:
+        """Free a waiting tree's name for a new inode."""
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            return
+        if st.st_size < BIG_FILE:
+            os.unlink(target)
+        else:  # freeing a big file's blocks takes long: do it once the site is live
+            self.trash.mkdir(exist_ok=True)
+            os.rename(target, self.trash / str(st.st_ino))
+
+    def _twin(self, path: str, target: str) -> None:
+        """In a first build, link each new file into the tree that will wait next."""
+        if self.twin is not None:
+            os.link(target, f"{self.twin}/{path}")
 
     # --- finishing -----------------------------------------------------------------
 
@@ -229,8 +297,8 @@ class Output:
         else:
             os.rename(self.stage, self.live)
         self.live_id, self.live_files = self.stage_id, self.target
-        if not self.stage.exists():
-            self._prime_stage()
+        if self.twin is not None:
+            self._adopt_twin()
         return self.report
 
     def replace_folder(
@@ -317,13 +385,13 @@ class Output:
         for path in self.report.written:
             _fsync(self.stage / path)
 
-    def _prime_stage(self) -> None:
-        """After a first build: a waiting tree of hard links, so the next build is small."""
-        self.stage.mkdir()
-        for path in self.target:
-            target = self.stage / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(self.live / path, target)
+    def _adopt_twin(self) -> None:
+        """After a first build: the twin, a link to every live file, becomes the waiting
+        tree, so the next build is small."""
+        assert self.twin is not None
+        shutil.rmtree(self.stage, ignore_errors=True)  # the empty folder that was live
+        os.rename(self.twin, self.stage)
+        self.twin = None
         tree_id = _write_marker(self.stage, self.live)
         with _transaction(self.state):
             self.state.execute(

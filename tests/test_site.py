@@ -418,6 +418,34 @@ def test_a_rebuild_rewrites_only_what_changed(conn, db_path, tmp_path):
             assert after[path] == state, path  # same bytes, same mtime
 
 
+def test_worker_processes_build_the_same_site_as_one_process(
+    conn, db_path, tmp_path, monkeypatch
+):
+    from status import site_jurisdictions
+
+    add_sample_records(conn)
+    inline = build(db_path, tmp_path / "inline", today=TODAY)
+    monkeypatch.setattr(site_jurisdictions, "PARALLEL_MIN", 1)  # workers for any build
+    monkeypatch.setattr(site_jurisdictions, "CHUNK", 7)
+    forked = build(db_path, tmp_path / "forked", today=TODAY)
+    assert forked.written == inline.written
+
+    def contents(out: Path) -> dict[str, str]:
+        return {p: sha for p, (_, sha) in tree_state(out).items() if not p.startswith("data/")}
+
+    assert contents(tmp_path / "forked") == contents(tmp_path / "inline")
+    # The tree that waits for the next build is a link to every live file but its marker.
+    waiting = tmp_path / ".forked.kratom" / "staging"
+    for path in (tmp_path / "forked").rglob("*"):
+        if path.is_file() and path.name != ".kratom-site":
+            twin = waiting / path.relative_to(tmp_path / "forked")
+            assert twin.stat().st_ino == path.stat().st_ino, path
+    add_record(conn, "US-WY", "2025-07-01", "banned", recorded_at="2026-11-24T12:00:00Z")
+    again = build(db_path, tmp_path / "forked", today=TODAY, full=True)
+    assert "j/US-WY/index.html" in again.written and "j/US-AL/index.html" not in again.written
+    assert build(db_path, tmp_path / "forked", today=TODAY).written == []
+
+
 def test_the_day_an_upcoming_law_takes_effect_its_page_changes(conn, db_path, tmp_path):
     add_sample_records(conn)
     out = tmp_path / "out"
