@@ -15,12 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+import marshal
 import os
 import shutil
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,10 +34,11 @@ from status import site_views as words
 from status.lookup import Selection
 from status.queries import status_as_of
 from status.resources import site_dir
-from status.site_cache import Cache, Cached
+from status.site_cache import STAMP, VALID_UNTIL, Cache, Cached
 from status.site_data import Place
 from status.site_mapview import LiveBills, MapView, marked_counties, us_view, world_view
 from status.site_render import Renderer
+from status.site_rows import StatusRows, encode
 from status.site_tree import SHA, Output
 
 CHANGES_PAGE_LIMIT = 1000
@@ -149,14 +151,21 @@ class _Builder:
         self.timings: dict[str, float] = {}
         self.salt = output.salt
         self.cache = cache
-        self.places, self.refused = site_data.places(conn)
+        # The places read last time, unless a jurisdiction or region changed since (then
+        # every page's fingerprint is checked: names show on many pages).
+        self.places_version = site_data.places_version(conn)
+        saved = cache.saved_places(self.places_version)
+        self.places_changed = saved is None
+        self.places, self.refused = saved or site_data.places(conn)
+        if self.places_changed:
+            cache.save_places(self.places_version, self.places, self.refused)
         self.regions = site_data.regions(conn)
         self.region_by_slug = {r.slug: r for r in self.regions}
         self.children: dict[str, list[str]] = defaultdict(list)
         for code, place in self.places.items():
             if place.parent in self.places:
                 self.children[place.parent].append(code)
-        self.rows: dict[str, dict] = {}
+        self.rows: Mapping[str, dict] = {}
         self.last_recorded: str | None = None
         self._snapshots: list[tuple[str, dict[str, dict]]] | None = None
         renderer.env.globals.update(
@@ -176,11 +185,9 @@ class _Builder:
     def run(self) -> None:
         self._timed("static", self.static)
         self.cache.begin()
+        # Per jurisdiction, a version that moves with any write to what its pages show,
+        # its own row and regions included (schema V5): compared, never parsed.
         self.stamps = site_data.stamps(self.conn)
-        self.stamp_of = {
-            code: (self.stamps.get(code), place.identity())  # compared, never parsed
-            for code, place in self.places.items()
-        }
         self._timed("downloads", self.start_downloads)
         self._timed("jurisdictions", self.jurisdictions)
         self.generations = self.cache.generations()
@@ -223,17 +230,17 @@ class _Builder:
         read again whatever its pages need. A clean one is rendered only if a page's
         fingerprint moved (a child's status, a template, the base URL).
         """
-        cached = self.cache.places()
+        cached = self.cache.places()  # code -> a tuple in Cached order
         if not cached:
             self.cache.fill()
-        iso = self.day.isoformat()
+        iso, stamps, full = self.day.isoformat(), self.stamps, self.output.full
         dirty = [
             c
             for c in self.places
-            if self.output.full
-            or c not in cached
-            or cached[c].stamp != self.stamp_of[c]
-            or cached[c].valid_until <= iso
+            if full
+            or (entry := cached.get(c)) is None
+            or entry[STAMP] != stamps.get(c)
+            or entry[VALID_UNTIL] <= iso
         ]
         everything = len(dirty) == len(self.places)
         fresh = {
@@ -243,11 +250,13 @@ class _Builder:
         }
         for code in sorted(set(cached) - set(self.places)):
             self._forget(code)
-        self.rows = {c: words.slim(fresh[c]) if c in fresh else cached[c].row for c in self.places}
+        self.rows = rows = StatusRows(cached)
+        for code, row in fresh.items():
+            rows[code] = words.slim(row)
         self.last_recorded = site_data.last_recorded(self.conn)
         self.kids: dict[str, str] = {}
         check = self._to_check(fresh, cached)
-        self.until = {c: cached[c].valid_until for c in self.places if c not in fresh}
+        self.until = {c: cached[c][VALID_UNTIL] for c in cached if c not in fresh}
         # Pass 1: every dirty jurisdiction (read once: its cache entry, its feed, and its
         # page unless it lists children) and the clean ones whose files may have moved.
         # Pages that list children wait for pass 2, when every child's row is known.
@@ -280,11 +289,12 @@ class _Builder:
             code = result.code
             if result.dirty:
                 self.until[code] = result.until
+                old = cached.get(code)
                 self._remember(
                     self.places[code],
                     fresh[code],
                     result.changes,
-                    cached.get(code),
+                    Cached._make(old) if old else None,
                     result.until,
                     result.began,
                 )
@@ -304,19 +314,19 @@ class _Builder:
     def _need_page(self, code: str) -> bool:
         return self.output.need(work.page_path(code), self._page_fp(code))
 
-    def _to_check(self, fresh: dict, cached: dict[str, Cached]) -> set[str] | None:
+    def _to_check(self, fresh: dict, cached: dict[str, tuple]) -> set[str] | None:
         """The clean jurisdictions whose pages may still have moved: parents of a dirty one
         (their list of children) and everything under a renamed one (breadcrumbs). None
         means all: the live site was built by other code, templates or base URL, or its
-        manifest cannot be trusted.
+        manifest cannot be trusted, or jurisdictions or regions changed.
         """
-        if not self.output.same_code:
+        if not self.output.same_code or self.places_changed:
             return None
         check = {self.places[c].parent for c in fresh if self.places[c].parent}
         renamed = [
             c
             for c in fresh
-            if c in cached and cached[c].identity != digest(self.places[c].identity())
+            if c in cached and Cached._make(cached[c]).identity != digest(self.places[c].identity())
         ]
         while renamed:
             code = renamed.pop()
@@ -336,7 +346,7 @@ class _Builder:
         ]
         return digest(
             self.salt,
-            self.stamp_of[code],
+            self.stamps.get(code),
             self.until[code],
             self.rows[code],
             self._kids(code),
@@ -355,7 +365,7 @@ class _Builder:
         return self.kids[code]
 
     def _feed_fp(self, code: str) -> str:
-        return digest(self.salt, self.stamp_of[code])
+        return digest(self.salt, self.stamps.get(code))
 
     def _remember(
         self,
@@ -367,7 +377,7 @@ class _Builder:
         began: tuple[str, str] | None,
     ) -> None:
         """Store one jurisdiction's new state and raise the generations of what it touches."""
-        stamp = self.stamp_of[place.code]
+        stamp = self.stamps.get(place.code)
         years = self.cache.put_changes(place.code, changes, new=old is None)
         stored = {
             **words.slim(row),
@@ -382,7 +392,7 @@ class _Builder:
             years.add(int(old.valid_until[:4]))  # an upcoming change is upcoming no more
         if years:
             self._touch_changes(place, years)
-        if old is None or old.row != stored:
+        if old is None or old.row != encode(stored):
             self.cache.bump(["current"])
         if (old is None or old.stamp != stamp) and _on_a_map(place):
             self.cache.bump(["maphist"])
@@ -712,7 +722,10 @@ class _Builder:
         self.data_fp = digest(
             self.salt,
             site_exports.code_fingerprint(),
-            site_data.content_signature(self.conn, digest(sorted(self.stamp_of.items()))),
+            site_data.content_signature(
+                self.conn,
+                hashlib.blake2b(marshal.dumps((self.places_version, self.stamps))).hexdigest(),
+            ),
             self.day,
         )
         names = [name for name, _ in site_exports.DOWNLOADS]

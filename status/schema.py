@@ -303,5 +303,69 @@ END;
 CREATE INDEX records_recorded ON records(recorded_at);
 """
 
-MIGRATIONS: list[str] = [V1, V2, V3, V4]
+# V5: jurisdictions and regions take part in versions too. A jurisdiction's version also
+# moves when its own row or its region memberships really change (the WHEN clauses: an
+# upsert that rewrites the same values is not a change), and one version per table
+# (table_versions) moves with any change to the jurisdictions, their regions or the
+# regions, so `kratom build` can reuse the list of places it read last time.
+_JURISDICTION_COLUMNS = (
+    "code",
+    "name",
+    "kind",
+    "parent",
+    "iso_alpha3",
+    "iso_numeric",
+    "fips",
+    "ocd_id",
+)
+_REGION_COLUMNS = ("slug", "name", "kind", "parent")
+_BUMP_TABLE = (
+    "INSERT INTO table_versions (name, version) VALUES ('jurisdictions', random()) "
+    "ON CONFLICT (name) DO UPDATE SET version = random();"
+)
+
+
+def _changed(columns: tuple[str, ...]) -> str:
+    return " OR ".join(f"old.{c} IS NOT new.{c}" for c in columns)
+
+
+V5 = f"""
+CREATE TABLE table_versions (
+    name TEXT PRIMARY KEY,
+    version INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO table_versions (name, version) VALUES ('jurisdictions', random());
+CREATE TRIGGER jurisdictions_version_ai AFTER INSERT ON jurisdictions BEGIN
+    {_BUMP_TABLE}
+    {_BUMP.format(code="new.code")}
+END;
+CREATE TRIGGER jurisdictions_version_au AFTER UPDATE ON jurisdictions
+WHEN {_changed(_JURISDICTION_COLUMNS)} BEGIN
+    {_BUMP_TABLE}
+    {_BUMP.format(code="old.code")}
+    {_BUMP.format(code="new.code")}
+END;
+CREATE TRIGGER jurisdictions_version_ad AFTER DELETE ON jurisdictions BEGIN
+    {_BUMP_TABLE}
+END;
+CREATE TRIGGER jurisdiction_regions_version_ai AFTER INSERT ON jurisdiction_regions BEGIN
+    {_BUMP_TABLE}
+    {_BUMP.format(code="new.jurisdiction")}
+END;
+CREATE TRIGGER jurisdiction_regions_version_ad AFTER DELETE ON jurisdiction_regions BEGIN
+    {_BUMP_TABLE}
+    {_BUMP.format(code="old.jurisdiction")}
+END;
+CREATE TRIGGER regions_version_ai AFTER INSERT ON regions BEGIN
+    {_BUMP_TABLE}
+END;
+CREATE TRIGGER regions_version_au AFTER UPDATE ON regions WHEN {_changed(_REGION_COLUMNS)} BEGIN
+    {_BUMP_TABLE}
+END;
+CREATE TRIGGER regions_version_ad AFTER DELETE ON regions BEGIN
+    {_BUMP_TABLE}
+END;
+"""
+
+MIGRATIONS: list[str] = [V1, V2, V3, V4, V5]
 SCHEMA_VERSION = len(MIGRATIONS)

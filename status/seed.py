@@ -26,18 +26,47 @@ def save_jurisdictions(conn: sqlite3.Connection, jurisdictions: list[Jurisdictio
             f"ON CONFLICT(code) DO UPDATE SET {updates}",
             [tuple(j.row().values()) for j in jurisdictions],
         )
-        for j in jurisdictions:
-            conn.execute("DELETE FROM jurisdiction_regions WHERE jurisdiction = ?", (j.code,))
-            conn.execute("DELETE FROM aliases WHERE jurisdiction = ?", (j.code,))
-        conn.executemany(
-            "INSERT INTO jurisdiction_regions (jurisdiction, region) VALUES (?, ?)",
+        codes = [j.code for j in jurisdictions]
+        _replace_pairs(
+            conn,
+            "jurisdiction_regions",
+            ("jurisdiction", "region"),
+            codes,
             {(j.code, r.slug) for j in jurisdictions for r in j.regions},
         )
-        conn.executemany(
-            "INSERT INTO aliases (alias, jurisdiction) VALUES (?, ?)",
-            {(a, j.code) for j in jurisdictions for a in j.aliases if a},
+        _replace_pairs(
+            conn,
+            "aliases",
+            ("jurisdiction", "alias"),
+            codes,
+            {(j.code, a) for j in jurisdictions for a in j.aliases if a},
         )
     return len(jurisdictions)
+
+
+def _replace_pairs(
+    conn: sqlite3.Connection,
+    table: str,
+    columns: tuple[str, str],
+    codes: list[str],
+    wanted: set[tuple[str, str]],
+) -> None:
+    """Make `table`'s (jurisdiction, value) pairs for `codes` exactly `wanted`, touching
+    only the pairs that differ: an update that changes nothing writes nothing, so the
+    version triggers (schema V5) do not fire and the next site build reuses its places."""
+    code, value = columns
+    wanted_codes = set(codes)
+    existing = {
+        (row[0], row[1])
+        for row in conn.execute(f"SELECT {code}, {value} FROM {table}")
+        if row[0] in wanted_codes
+    }
+    conn.executemany(
+        f"DELETE FROM {table} WHERE {code} = ? AND {value} = ?", sorted(existing - wanted)
+    )
+    conn.executemany(
+        f"INSERT INTO {table} ({code}, {value}) VALUES (?, ?)", sorted(wanted - existing)
+    )
 
 
 def _parents_first(regions: dict) -> list:

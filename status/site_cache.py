@@ -12,6 +12,7 @@ the next build a full one.
 
 from __future__ import annotations
 
+import functools
 import json
 import marshal
 import sqlite3
@@ -19,7 +20,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from status.site_views import ROW_FIELDS
+from status.site_data import Place
+from status.site_rows import encode
 
 CHANGE_FIELDS = (
     "record_id",
@@ -63,10 +65,17 @@ _RECORDED_ORDER = "ORDER BY recorded_at DESC, effective_date DESC, code, record_
 
 
 class Cached(NamedTuple):
-    stamp: tuple  # (version, identity): see publish._Builder.run
-    valid_until: str
-    row: dict
-    identity: str
+    """What the cache keeps of one jurisdiction. The memo holds plain tuples in this
+    order (read by index in bulk, or made into a Cached for one code)."""
+
+    stamp: int | None  # its version when last read (site_data.stamps)
+    valid_until: str  # the day its status next changes by itself
+    identity: str  # a digest of its name, kind, parent, codes and regions
+    status: str
+    row: bytes  # its status row: see site_rows
+
+
+STAMP, VALID_UNTIL = 0, 1
 
 
 class Cache:
@@ -84,6 +93,7 @@ class Cache:
         self._bumped: set[str] = set()
         self._queued: list[tuple] = []  # changes of jurisdictions new to the cache
         self._places: dict[str, tuple] | None = None  # read by places(), written by commit()
+        self._saved_places: bytes | None = None  # see save_places
 
     def _reset(self, salt: str) -> None:
         """New code computed the cache: forget it all. Generations only ever go up, so a
@@ -97,6 +107,11 @@ class Cache:
         self.conn.execute("BEGIN IMMEDIATE")
 
     def commit(self) -> None:
+        if self._saved_places is not None:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO places (key, value) VALUES ('places', ?)",
+                (self._saved_places,),
+            )
         if self._places is not None:
             self.conn.execute(
                 "INSERT OR REPLACE INTO places (key, value) VALUES ('all', ?)",
@@ -114,32 +129,49 @@ class Cache:
 
     # --- jurisdictions ---------------------------------------------------------------
 
-    def places(self) -> dict[str, Cached]:
-        """What each jurisdiction looked like at the last build.
+    def places(self) -> dict[str, tuple]:
+        """What each jurisdiction looked like at the last build: code -> a tuple in
+        `Cached` order.
 
-        All of them are kept as one `marshal` document (code -> stamp, valid until, row
-        values in ROW_FIELDS order, identity), read and written whole: fifty thousand
-        rows cost a second to read one by one, the document a few hundredths. marshal is
-        not meant for untrusted data; this is the build's own memo (a damaged one is
-        dropped and the next build reads everything again).
+        All of them are kept as one `marshal` document, read and written whole: fifty
+        thousand rows cost a second to read one by one, the document a few hundredths.
+        Each status row stays encoded until a page reads it (`site_rows.StatusRows`).
+        marshal is not meant for untrusted data; this is the build's own memo (a damaged
+        one is dropped and the next build reads everything again).
         """
         row = self.conn.execute("SELECT value FROM places WHERE key = 'all'").fetchone()
         try:
             self._places = marshal.loads(row[0]) if row else {}
-            return {
-                code: Cached(stamp, until, dict(zip(ROW_FIELDS, values, strict=True)), identity)
-                for code, (stamp, until, values, identity) in self._places.items()
-            }
+            if not isinstance(self._places, dict):
+                raise ValueError("not a memo")
         except (EOFError, ValueError, TypeError):
             self._places = {}
-            return {}
+        return self._places
 
     def put_place(
-        self, code: str, stamp: tuple, valid_until: str, row: dict, identity: str
+        self, code: str, stamp: int | None, valid_until: str, row: dict, identity: str
     ) -> None:
         """Remember a jurisdiction's stamp, status row and identity (name, parent, ...)."""
         assert self._places is not None, "places() first"
-        self._places[code] = (stamp, valid_until, tuple(row.get(f) for f in ROW_FIELDS), identity)
+        self._places[code] = (stamp, valid_until, identity, row["status"], encode(row))
+
+    def saved_places(self, version: int | None) -> tuple[dict[str, Place], list[str]] | None:
+        """The places read at the last build, if the jurisdictions' version is the same."""
+        row = self.conn.execute("SELECT value FROM places WHERE key = 'places'").fetchone()
+        try:
+            saved_version, places, refused = marshal.loads(row[0]) if row else (None, {}, [])
+            if saved_version is None or saved_version != version:
+                return None
+            make = functools.partial(tuple.__new__, Place)  # no per-field checks: ours
+            return {code: make(values) for code, values in places.items()}, refused
+        except (EOFError, ValueError, TypeError):
+            return None
+
+    def save_places(self, version: int | None, places: dict[str, Place], refused: list[str]):
+        """Keep the places for the next build (written at `commit`)."""
+        self._saved_places = marshal.dumps(
+            (version, {code: tuple(place) for code, place in places.items()}, refused)
+        )
 
     def drop_place(self, code: str) -> set[int]:
         """Forget a jurisdiction that left the database; the years its changes were in."""

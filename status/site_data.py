@@ -115,6 +115,14 @@ def stamps(conn: sqlite3.Connection) -> dict[str, int]:
     return dict(tuples(conn, "SELECT jurisdiction, version FROM jurisdiction_versions"))
 
 
+def places_version(conn: sqlite3.Connection) -> int | None:
+    """A version that moves with any change to the jurisdictions, their regions or the
+    regions (kept by triggers: schema V5)."""
+    row = conn.execute("SELECT version FROM table_versions WHERE name = 'jurisdictions'")
+    found = row.fetchone()
+    return found[0] if found else None
+
+
 def last_recorded(conn: sqlite3.Connection) -> str | None:
     """When the latest record was written (an index read)."""
     return conn.execute("SELECT max(recorded_at) FROM records").fetchone()[0]
@@ -238,10 +246,11 @@ def valid_until(records: list[dict], day: dt.date) -> str:
 def content_signature(conn: sqlite3.Connection, jurisdictions: str) -> str:
     """What the downloads (exports and the database copy) depend on, cheaply.
 
-    `jurisdictions` is the digest of every jurisdiction's stamp and identity (records,
-    checks, bills, names); append-mostly tables (audit, checks, snapshots, proposals)
-    count through their row count and highest rowid; the small tables people edit in
-    place (regions, sources, proposals' decisions) through their whole content.
+    `jurisdictions` is the digest of every jurisdiction's stamp and of `places_version`
+    (records, checks, bills, names, regions); append-mostly tables (audit, checks,
+    snapshots, proposals) count through their row count and highest rowid; the small
+    tables people edit in place (regions, sources, proposals' decisions) through their
+    whole content.
     """
     digest = hashlib.blake2b(digest_size=16)
     digest.update(jurisdictions.encode())

@@ -24,6 +24,7 @@ from status.maps import (
 from status.names import normalise
 from status.site_data import Place
 from status.site_render import date_text
+from status.site_rows import status_of
 from status.site_views import label
 
 DC_BOX = (892.0, 282.0, 36.0, 20.0)
@@ -143,7 +144,7 @@ def marked_counties(
     return {
         code: point
         for code, point in county_markers(places).items()
-        if rows.get(code, UNKNOWN_ROW)["status"] != "unknown" or code in notes
+        if status_of(rows, code) != "unknown" or code in notes
     }
 
 

@@ -15,6 +15,7 @@ from status import site_views as words
 from status.feeds import TAG_PREFIX, Entry, change_id, rfc3339
 from status.site_data import Place, Region
 from status.site_render import badges, date_text, escape_html, href
+from status.site_rows import status_of
 
 LOCAL_LIST_LIMIT = 200
 
@@ -76,9 +77,7 @@ def local_codes(places: dict[str, Place], rows: dict[str, dict]) -> list[str]:
     return [
         c
         for c, p in places.items()
-        if p.is_local
-        and c.startswith("US-")
-        and rows.get(c, {}).get("status", "unknown") != "unknown"
+        if p.is_local and c.startswith("US-") and status_of(rows, c) != "unknown"
     ]
 
 

@@ -108,3 +108,39 @@ def test_other_countries_subdivisions_are_added_on_demand(conn):
 def test_an_iso_like_code_that_iso_lacks_is_unknown(conn):
     with pytest.raises(UnknownJurisdiction):
         resolve(conn, "CA-ZZ")
+
+
+def versions(conn) -> tuple[dict[str, int], int]:
+    per_jurisdiction = dict(conn.execute("SELECT jurisdiction, version FROM jurisdiction_versions"))
+    table = conn.execute("SELECT version FROM table_versions WHERE name = 'jurisdictions'")
+    return per_jurisdiction, table.fetchone()[0]
+
+
+def test_saving_the_same_jurisdictions_again_moves_no_version(conn):
+    from status.seed import save_jurisdictions
+    from tests.conftest import _jurisdictions
+
+    before = versions(conn)
+    save_jurisdictions(conn, _jurisdictions())
+    assert versions(conn) == before
+
+
+def test_a_renamed_or_regrouped_jurisdiction_gets_a_new_version_and_so_does_the_table(conn):
+    from dataclasses import replace
+
+    from status.seed import save_jurisdictions
+    from tests.conftest import _jurisdictions
+
+    everything = _jurisdictions()
+    kentucky = next(j for j in everything if j.code == "US-KY")
+    before, table_before = versions(conn)
+    save_jurisdictions(conn, [replace(kentucky, name="Commonwealth of Kentucky")])
+    after, table_after = versions(conn)
+    assert {c for c in after if after[c] != before.get(c)} == {"US-KY"}
+    assert table_after != table_before
+    save_jurisdictions(conn, [replace(kentucky, regions=kentucky.regions[:1])])
+    moved, table_moved = versions(conn)
+    assert {c for c in moved if moved[c] != after.get(c)} == {"US-KY"}
+    assert table_moved != table_after
+    conn.execute("UPDATE regions SET name = 'The South' WHERE slug = 'us-south'")
+    assert versions(conn)[1] != table_moved  # a region's name is on every page of it

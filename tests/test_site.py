@@ -418,6 +418,26 @@ def test_a_rebuild_rewrites_only_what_changed(conn, db_path, tmp_path):
             assert after[path] == state, path  # same bytes, same mtime
 
 
+def test_renamed_jurisdictions_and_regions_reach_every_page_that_names_them(
+    conn, db_path, tmp_path
+):
+    add_sample_records(conn)
+    out = tmp_path / "out"
+    build(db_path, out, today=TODAY)
+    save_jurisdictions(conn, _jurisdictions())  # what `kratom update` does: no change
+    assert build(db_path, out, today=TODAY).written == []
+
+    conn.execute("UPDATE regions SET name = 'The Deep South' WHERE slug = 'us-south'")
+    conn.execute("UPDATE jurisdictions SET name = 'Lone Star State' WHERE code = 'US-TX'")
+    report = build(db_path, out, today=TODAY)
+    assert "Atom feed: The Deep South" in (out / "j/US-AL/index.html").read_text()
+    assert "Kratom in Lone Star State" in (out / "j/US-TX/index.html").read_text()
+    assert "Lone Star State" in (out / "j/US/index.html").read_text()  # its list of states
+    assert "Lone Star State" in (out / "index.html").read_text()  # the map and table
+    assert "j/US-WY/index.html" not in report.written  # neither renamed nor in the South
+    assert build(db_path, out, today=TODAY).written == []
+
+
 def test_worker_processes_build_the_same_site_as_one_process(
     conn, db_path, tmp_path, monkeypatch
 ):
