@@ -37,7 +37,7 @@ from status.resources import site_dir
 from status.site_cache import STAMP, VALID_UNTIL, Cache, Cached
 from status.site_data import Place
 from status.site_mapview import LiveBills, MapView, marked_counties, us_view, world_view
-from status.site_render import Renderer
+from status.site_render import Renderer, depth_prefix
 from status.site_rows import StatusRows, encode
 from status.site_tree import SHA, Output
 
@@ -174,9 +174,7 @@ class _Builder:
             status_meaning=words.STATUS_MEANING,
             method_text=words.METHOD_TEXT,
             confidence_text=words.CONFIDENCE_TEXT,
-            regions_of=lambda code: (
-                " ".join(self.places[code].regions) if code in self.places else ""
-            ),
+            regions_of=self._regions_of,
             svg_style=(site_dir() / "static" / "map.css").read_text(encoding="utf-8"),
             day=day,
             today_iso=day.isoformat(),
@@ -260,13 +258,13 @@ class _Builder:
         # Pass 1: every dirty jurisdiction (read once: its cache entry, its feed, and its
         # page unless it lists children) and the clean ones whose files may have moved.
         # Pages that list children wait for pass 2, when every child's row is known.
-        parents, jobs = [], []
+        parents, jobs, unchanged = [], [], []
         for code in self.places:
             listing = code in self.children
             if code in fresh:
                 jobs.append(work.Job(code, True, not listing, True, fresh[code]))
             elif check is not None and code not in check:
-                self.output.keep_unchanged((work.page_path(code), work.feed_path(code)))
+                unchanged.append(code)
                 continue
             else:
                 page = not listing and self._need_page(code)
@@ -275,6 +273,10 @@ class _Builder:
                     jobs.append(work.Job(code, False, page, feed))
             if listing:
                 parents.append(code)
+        if unchanged:
+            self.output.keep_unchanged(
+                path for c in unchanged for path in (work.page_path(c), work.feed_path(c))
+            )
         shared = work.Shared(
             self.db_path,
             self.output,
@@ -513,7 +515,7 @@ class _Builder:
         snapshots = self._snapshots_for(members, years, tag)
         today = {c: self.rows[c] for c in members}
         timeline = pages.timeline_data(snapshots, (self.day.isoformat(), today))
-        latest = list(itertools.islice(self._named(self.cache.latest()), 10))
+        latest = itertools.islice(self._named(self.cache.latest()), 10)
         context = self._map_context(self.rows, self.day, self.pending)
         return self.renderer.render(
             "index.html",
@@ -522,7 +524,7 @@ class _Builder:
             as_of=None,
             snapshots=years,
             timeline=timeline,
-            latest=latest,
+            latest=pages.change_rows(latest, depth_prefix("index.html"), self.day.isoformat()),
             recorded=self.last_recorded,
             **context,
         )
@@ -538,7 +540,7 @@ class _Builder:
             as_of=as_of,
             snapshots=years,
             timeline=None,
-            latest=[],
+            latest="",
             recorded=None,
             **context,
         )
@@ -631,7 +633,12 @@ class _Builder:
             path,
             heading=heading,
             caption=f"{heading}, newest first",
-            changes=listed,
+            changes=pages.change_rows(
+                listed,
+                depth_prefix(path),
+                self.day.isoformat(),
+                self._regions_of if filterable else None,
+            ),
             shown=len(listed),
             total=total,
             more=more,
@@ -642,6 +649,10 @@ class _Builder:
             **common,
         )
         self.output.put(path, html, fp)
+
+    def _regions_of(self, code: str) -> str:
+        place = self.places.get(code)
+        return " ".join(place.regions) if place else ""
 
     def _by_region(self, slugs: set[str], limit: int, *, by_recorded: bool = False) -> dict:
         """The first `limit` changes of each region in `slugs`, named."""

@@ -7,15 +7,16 @@ draw. Keeping it pure makes every page's content testable without a build.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Callable, Iterable
 
 from markupsafe import Markup
 
 from status import site_views as words
 from status.feeds import TAG_PREFIX, Entry, change_id, rfc3339
-from status.site_data import Place, Region
+from status.site_data import LOCAL_KINDS, Place, Region
 from status.site_render import badges, date_text, escape_html, href
-from status.site_rows import status_of
+from status.site_rows import with_rule
 
 LOCAL_LIST_LIMIT = 200
 
@@ -74,11 +75,8 @@ def country_codes(places: dict[str, Place]) -> list[str]:
 
 def local_codes(places: dict[str, Place], rows: dict[str, dict]) -> list[str]:
     """Local jurisdictions of the US with a rule on record (not unknown)."""
-    return [
-        c
-        for c, p in places.items()
-        if p.is_local and c.startswith("US-") and status_of(rows, c) != "unknown"
-    ]
+    local = [c for c, p in places.items() if p.kind in LOCAL_KINDS and c.startswith("US-")]
+    return with_rule(rows, local)
 
 
 def local_table(places: dict[str, Place], rows: dict[str, dict]) -> tuple[list[dict], int]:
@@ -89,7 +87,7 @@ def local_table(places: dict[str, Place], rows: dict[str, dict]) -> tuple[list[d
         parent = places.get(places[code].parent or "")
         return (parent.name if parent else "", places[code].name.casefold())
 
-    shown = sorted(codes, key=order)[:LOCAL_LIST_LIMIT]
+    shown = heapq.nsmallest(LOCAL_LIST_LIMIT, codes, key=order)
     table = [table_row(places[c], rows[c], places) for c in shown]
     return table, max(0, len(codes) - LOCAL_LIST_LIMIT)
 
@@ -190,6 +188,51 @@ def timeline_rows(records: list[dict], iso: str) -> Markup:
             f"      <td>{_PLAIN.get(method) or escape_html(method)}, "
             f"{escape_html(r['recorded_at'][:10])}</td>\n"
             "    </tr>\n"
+        )
+    return Markup("".join(out))
+
+
+def change_rows(
+    changes: Iterable[dict],
+    root: str,
+    iso: str,
+    regions_of: Callable[[str], str] | None = None,
+) -> Markup:
+    """The change tables' rows (the change log, the front page), as one piece of HTML.
+
+    Made here for the same reason as `timeline_rows`: a change log page holds up to a
+    thousand rows. `root` leads back to the site's root from the page; `regions_of`
+    gives a row's region slugs for the filter, where the page has one.
+    """
+    out = []
+    for c in changes:
+        code = escape_html(c["jurisdiction"])
+        page = f"{root}j/{code}/"
+        regions = ""
+        if regions_of is not None:
+            regions = f' data-regions="{escape_html(regions_of(c["jurisdiction"]))}"'
+        day = escape_html(c["effective_date"])
+        when = escape_html(date_text(c["effective_date"], c["effective_precision"]))
+        if c["effective_date"] > iso:
+            when += ' <span class="upcoming">upcoming</span>'
+        link = href(c["source_url"])
+        source = ""
+        if link:
+            source = f' · <a href="{escape_html(link)}" rel="nofollow noopener">source</a>'
+        how = escape_html(c["method"])
+        if c["confidence"]:
+            how += f", {escape_html(c['confidence'])} confidence"
+        rid = c["record_id"] if type(c["record_id"]) is int else escape_html(c["record_id"])
+        out.append(
+            f"<tr{regions}>\n"
+            f'  <td data-value="{day}">{when}</td>\n'
+            f'  <th scope="row"><a href="{page}">{escape_html(c["name"])}</a> '
+            f'<span class="code">{code}</span></th>\n'
+            f"  <td>{_BADGES[c['previous_status']]} → {_BADGES[c['status']]}</td>\n"
+            f"  <td>{escape_html(c['citation'] or '—')}</td>\n"
+            f'  <td><a href="{page}#r{rid}">record</a>{source} '
+            f'<span class="method">({how})</span></td>\n'
+            "</tr>\n"
         )
     return Markup("".join(out))
 

@@ -10,7 +10,7 @@ first time it is read.
 from __future__ import annotations
 
 import marshal
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from status.site_views import ROW_FIELDS
 
@@ -61,6 +61,22 @@ class StatusRows(Mapping[str, dict]):
             return row["status"]
         cached = self._cached.get(code)
         return cached[-2] if cached is not None else default
+
+
+def with_rule(rows: Mapping[str, dict], codes: Iterable[str]) -> list[str]:
+    """The codes whose status in `rows` is known (not unknown), in the order given."""
+    if not isinstance(rows, StatusRows):
+        return [c for c in codes if status_of(rows, c) != "unknown"]
+    made, cached = rows._rows, rows._cached
+    found = []
+    for code in codes:
+        row = made.get(code)
+        if row is not None:
+            if row["status"] != "unknown":
+                found.append(code)
+        elif (entry := cached.get(code)) is not None and entry[-2] != "unknown":
+            found.append(code)
+    return found
 
 
 def status_of(rows: Mapping[str, dict], code: str) -> str:

@@ -140,6 +140,7 @@ class Output:
         templates and base URL, and its manifest is trusted)."""
         assert self.same_code
         live, staged, target = self.live_files, self.stage_files, self.target
+        kept = 0
         for path in paths:
             old = live.get(path)
             if old is None or path in target:
@@ -147,9 +148,10 @@ class Output:
             mine = staged.get(path) if staged is not None else None
             if mine is not None and mine[INO] == old[INO]:  # already the live file
                 target[path] = old
-                self.report.kept += 1
+                kept += 1
             else:
                 self._keep(path, old)
+        self.report.kept += kept
 
     def carry(self, paths: Iterable[str]) -> bool:
         """Keep these live files as they are, whatever their inputs now (the downloads,
