@@ -117,6 +117,7 @@ class Output:
         self.target: dict[str, Entry] = {}
         self.report = TreeReport()
         self._folders: set[str] = set()  # made in the waiting tree (and the twin)
+        self._carried: set[str] = set()  # see carry and replace_folder
         # A first build writes every file, and the tree that waits after it must hold a
         # link to each: made as each file is written (by the workers too), not afterwards.
         self.twin = self.work / "twin" if not self.live_id else None
@@ -159,6 +160,7 @@ class Output:
         paths = list(paths)
         if not self.live_id or any(p not in self.live_files for p in paths):
             return False
+        self._carried.update(paths)
         return all(self._keep(check_path(p), self.live_files[p]) for p in paths)
 
     def put(self, path: str, data: bytes, fp: str) -> None:
@@ -335,6 +337,7 @@ class Output:
             self.state.execute("UPDATE trees SET clean = 1 WHERE id = ?", (self.live_id,))
         shutil.rmtree(ready)  # the old folder, now at `ready`
         self.report.written.extend(new)
+        self.report.kept -= len(self._carried.intersection(new))  # counted once: written
         return new
 
     def _mark(self, tree_id: str, *, clean: bool) -> None:
