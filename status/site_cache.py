@@ -167,7 +167,9 @@ class Cache:
         except (EOFError, ValueError, TypeError):
             return None
 
-    def save_places(self, version: int | None, places: dict[str, Place], refused: list[str]):
+    def save_places(
+        self, version: int | None, places: dict[str, Place], refused: list[str]
+    ) -> None:
         """Keep the places for the next build (written at `commit`)."""
         self._saved_places = marshal.dumps(
             (version, {code: tuple(place) for code, place in places.items()}, refused)

@@ -285,7 +285,12 @@ class Output:
     def _twin(self, path: str, target: str) -> None:
         """In a first build, link each new file into the tree that will wait next."""
         if self.twin is not None:
-            os.link(target, f"{self.twin}/{path}")
+            twin = f"{self.twin}/{path}"
+            try:
+                os.link(target, twin)
+            except FileExistsError:  # a name written twice in one build: the last bytes
+                os.unlink(twin)
+                os.link(target, twin)
 
     # --- finishing -----------------------------------------------------------------
 
