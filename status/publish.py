@@ -85,7 +85,7 @@ def build(
         (output.work / "templates").mkdir(exist_ok=True)
         renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(output.work / "templates"))
         maps.keep_in(output.work / "maps")
-        cache = Cache(output.work / "cache.sqlite", _cache_salt())
+        cache = Cache(output.work / "cache.sqlite", _cache_salt(), source=db_path)
         builder = _Builder(conn, output, cache, renderer, today or dates.today(), str(db_path))
         builder.run()
         finish = time.perf_counter()
@@ -229,7 +229,10 @@ class _Builder:
         fingerprint moved (a child's status, a template, the base URL).
         """
         cached = self.cache.places()  # code -> a tuple in Cached order
-        if not cached:
+        # An empty cache (a first build) copies every change in one statement while the
+        # workers render, instead of receiving each jurisdiction's changes from them.
+        bulk = not cached
+        if bulk:
             self.cache.fill()
         iso, stamps, full = self.day.isoformat(), self.stamps, self.output.full
         dirty = [
@@ -286,8 +289,10 @@ class _Builder:
             self.rows,
             self.children,
             self.region_by_slug,
+            report_changes=not bulk,
         )
-        for result in work.render_all(shared, jobs, self.conn):
+        meanwhile = (lambda: self._fill_changes(fresh)) if bulk else None
+        for result in work.render_all(shared, jobs, self.conn, meanwhile):
             code = result.code
             if result.dirty:
                 self.until[code] = result.until
@@ -312,6 +317,14 @@ class _Builder:
                 records = site_data.timeline(self.conn, code)
                 data = work.render_page(shared, self.conn, self.places[code], row, records)
                 self.output.put(work.page_path(code), data, self._page_fp(code))
+
+    def _fill_changes(self, fresh: dict) -> None:
+        """An empty cache's change log, copied whole and indexed; every group of pages it
+        feeds moves."""
+        years = self.cache.fill_changes(fresh)
+        self.cache.settle()
+        self.cache.bump(["changes", *(f"year:{y}" for y in years)])
+        self.cache.bump(f"region:{r.slug}" for r in self.regions)
 
     def _need_page(self, code: str) -> bool:
         return self.output.need(work.page_path(code), self._page_fp(code))
@@ -373,14 +386,18 @@ class _Builder:
         self,
         place: Place,
         row: dict,
-        changes: list[dict],
+        changes: list[dict] | None,
         old: Cached | None,
         until: str,
         began: tuple[str, str] | None,
     ) -> None:
-        """Store one jurisdiction's new state and raise the generations of what it touches."""
+        """Store one jurisdiction's new state and raise the generations of what it touches.
+
+        `changes` is None when the cache was empty and `_fill_changes` copied them."""
         stamp = self.stamps.get(place.code)
-        years = self.cache.put_changes(place.code, changes, new=old is None)
+        years = set()
+        if changes is not None:
+            years = self.cache.put_changes(place.code, changes, new=old is None)
         stored = {
             **words.slim(row),
             "began": began[0] if began else None,
@@ -389,7 +406,7 @@ class _Builder:
         self.rows[place.code] = stored
         identity = digest(place.identity())
         if old is not None and old.identity != identity:  # renamed, moved: lists show names
-            years |= {int(c["effective_date"][:4]) for c in changes}
+            years |= {int(c["effective_date"][:4]) for c in changes or ()}
         if old is not None and old.valid_until <= self.day.isoformat():
             years.add(int(old.valid_until[:4]))  # an upcoming change is upcoming no more
         if years:
@@ -768,8 +785,10 @@ class _Builder:
         if self.downloads is not None:
             try:
                 folder = self.downloads.wait()
+                shas = site_exports.written_shas(folder)
                 for name in self.downloads_needed:
-                    self.output.put_file(f"data/{name}", folder / name, self.data_fp)
+                    path = f"data/{name}"
+                    self.output.put_file(path, folder / name, self.data_fp, shas.get(name))
             finally:
                 shutil.rmtree(self.downloads.folder, ignore_errors=True)
         path = "data/index.html"

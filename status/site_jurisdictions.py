@@ -62,6 +62,9 @@ class Shared:
     rows: dict[str, dict]
     children: dict[str, list[str]]
     region_by_slug: dict[str, Region]
+    # Whether dirty jobs send their changes back for the cache (not when the cache was
+    # empty: it copies them all at once, see `Cache.fill_changes`).
+    report_changes: bool = True
     # Codes with any tracked bill or bill event; None until first needed (see `with_bills`).
     bill_codes: frozenset[str] | None = None
 
@@ -70,11 +73,19 @@ _SHARED: Shared | None = None
 _CONN: sqlite3.Connection | None = None
 
 
-def render_all(shared: Shared, jobs: list[Job], conn: sqlite3.Connection) -> Iterator[Result]:
-    """Every job's result, in job order."""
+def render_all(
+    shared: Shared,
+    jobs: list[Job],
+    conn: sqlite3.Connection,
+    meanwhile: Callable[[], None] | None = None,
+) -> Iterator[Result]:
+    """Every job's result, in job order. `meanwhile` is work for this process while the
+    workers render (called first when there are none)."""
     workers = min(os.cpu_count() or 1, 4)
     with_bills(shared, conn)  # once, before forking: the workers inherit it
     if len(jobs) < PARALLEL_MIN or workers < 2 or not _can_fork():
+        if meanwhile is not None:
+            meanwhile()
         for job in jobs:
             yield run(shared, conn, job)
         return
@@ -83,8 +94,11 @@ def render_all(shared: Shared, jobs: list[Job], conn: sqlite3.Connection) -> Ite
     context = multiprocessing.get_context("fork")
     chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
     with context.Pool(workers, initializer=_start_worker) as pool:
-        for results in pool.imap(_run_chunk, chunks):
-            yield from results
+        results = pool.imap(_run_chunk, chunks)
+        if meanwhile is not None:
+            meanwhile()
+        for chunk in results:
+            yield from chunk
     _SHARED = None
 
 
@@ -139,7 +153,8 @@ def run(shared: Shared, conn: sqlite3.Connection, job: Job) -> Result:
         feed = shared.output.stage_bytes(
             feed_path(job.code), render_feed(shared, place, records, conn, changes)
         )
-    return Result(job.code, job.dirty, until, changes if job.dirty else None, page, feed, began)
+    reported = changes if job.dirty and shared.report_changes else None
+    return Result(job.code, job.dirty, until, reported, page, feed, began)
 
 
 def page_path(code: str) -> str:

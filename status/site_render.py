@@ -3,8 +3,8 @@
 Everything shown comes from the database and part of it from scraped pages, so every
 template is autoescaped (HTML, SVG and XML alike) and links to sources go through `href`,
 which lets only http(s) URLs become links (`javascript:` in a scraped URL stays text).
-Links inside the site are relative (`url`), so it works under any sub-path; absolute URLs
-(feeds, canonical links) exist only when a base URL is given.
+Links inside the site are relative (`{{ root }}` leads from each page back to the root), so it
+works under any sub-path; absolute URLs (feeds, canonical links) exist only with a base URL.
 """
 
 from __future__ import annotations
@@ -133,8 +133,20 @@ class Renderer:
         )
         self.env.filters.update(date_text=date_text, href=href)
         self.env.globals.update(
-            url=_url, absolute=self.absolute, version=__version__, badges=badges()
+            absolute=self.absolute,
+            version=__version__,
+            badges=badges(),
+            pattern_defs=self._pattern_defs,
         )
+        self._patterns: Markup | None = None
+
+    def _pattern_defs(self) -> Markup:
+        """The status patterns every page carries, rendered once (on first use, when the
+        compiled templates are at hand), not per page: a page that imports the macros
+        "with context" pays for the import on every render."""
+        if self._patterns is None:
+            self._patterns = self.env.get_template("_macros.html").module.pattern_defs()
+        return self._patterns
 
     def absolute(self, path: str) -> str | None:
         return self.base_url + path if self.base_url else None
@@ -173,8 +185,3 @@ class Renderer:
 
 def _page_url(path: str) -> str:
     return path[: -len("index.html")] if path.endswith("index.html") else path
-
-
-@jinja2.pass_context
-def _url(context: jinja2.runtime.Context, target: str) -> str:
-    return context["root"] + target

@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from status.errors import KratomError
 MARKER = ".kratom-site"
 MARKER_TEXT = "This folder is a site built by `kratom build`; each build replaces its files.\n"
 FSYNC_LIMIT = 500  # above this many new files one sync() is cheaper than an fsync each
+WRITEBACK_EVERY = 3.0  # seconds between syncs while a big build writes (see Writeback)
 BIG_FILE = 1 << 20  # bytes; see Output._clear
 # Every path the site writes: segments of letters, digits, '.', '_', '-', none starting
 # with '.' (so no '..', no hidden files), joined by '/'.
@@ -118,6 +120,7 @@ class Output:
         self.report = TreeReport()
         self._folders: set[str] = set()  # made in the waiting tree (and the twin)
         self._carried: set[str] = set()  # see carry and replace_folder
+        self._writeback: Writeback | None = None  # started once the build is big
         # A first build writes every file, and the tree that waits after it must hold a
         # link to each: made as each file is written (by the workers too), not afterwards.
         self.twin = self.work / "twin" if not self.live_id else None
@@ -194,13 +197,19 @@ class Output:
         self.target[path] = Entry(fp, staged.ino, sha)
         if staged.new:
             self.report.written.append(path)
+            if len(self.report.written) == FSYNC_LIMIT and self._writeback is None:
+                self._writeback = Writeback(WRITEBACK_EVERY)
         else:
             self.report.kept += 1
 
-    def put_file(self, path: str, temp: Path, fp: str) -> None:
-        """Stage a finished scratch file: kept as the live one if its bytes are the same."""
+    def put_file(self, path: str, temp: Path, fp: str, sha: str | None = None) -> None:
+        """Stage a finished scratch file: kept as the live one if its bytes are the same.
+
+        `sha` is the file's content hash if its writer computed it already (the downloads
+        are gigabytes at scale: hashing them twice is seconds).
+        """
         check_path(path)
-        sha = file_sha(temp)
+        sha = sha or file_sha(temp)
         old = self.live_files.get(path)
         live = self.live / path
         with contextlib.suppress(OSError):
@@ -349,8 +358,14 @@ class Output:
         with _transaction(self.state):
             self.state.execute("UPDATE trees SET clean = ? WHERE id = ?", (int(clean), tree_id))
 
+    def _stop_writeback(self) -> None:
+        if self._writeback is not None:
+            self._writeback.stop()
+            self._writeback = None
+
     def close(self) -> None:
         """Release the folder (also after a failed build: the live site is untouched)."""
+        self._stop_writeback()
         shutil.rmtree(self.trash, ignore_errors=True)
         self.state.close()
         self._lock.close()
@@ -389,6 +404,7 @@ class Output:
 
     def _flush(self) -> None:
         """New files reach the disk before the swap makes them live (power loss too)."""
+        self._stop_writeback()
         if len(self.report.written) > FSYNC_LIMIT:
             os.sync()
             return
@@ -493,6 +509,31 @@ def _write_marker(tree: Path, like: Path | None) -> str:
     identity = _read_marker(tree)
     assert identity is not None
     return identity
+
+
+class Writeback:
+    """A thread that calls sync() every `every` seconds until stopped.
+
+    A full build at scale writes gigabytes; the kernel starts writing them out only when a
+    tenth of memory is dirty, so the sync before the swap (`Output._flush`) waited seconds
+    with the processors idle. Syncing as the build goes overlaps that writing with the
+    rendering (sync() releases the GIL), and the last sync finds little left.
+    """
+
+    def __init__(self, every: float) -> None:
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(every,), name="kratom-writeback", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, every: float) -> None:
+        while not self._stopped.wait(every):
+            os.sync()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
 
 
 def _fsync(path: Path) -> None:

@@ -439,9 +439,7 @@ def test_renamed_jurisdictions_and_regions_reach_every_page_that_names_them(
     assert build(db_path, out, today=TODAY).written == []
 
 
-def test_worker_processes_build_the_same_site_as_one_process(
-    conn, db_path, tmp_path, monkeypatch
-):
+def test_worker_processes_build_the_same_site_as_one_process(conn, db_path, tmp_path, monkeypatch):
     from status import site_jurisdictions
 
     add_sample_records(conn)
@@ -465,6 +463,39 @@ def test_worker_processes_build_the_same_site_as_one_process(
     again = build(db_path, tmp_path / "forked", today=TODAY, full=True)
     assert "j/US-WY/index.html" in again.written and "j/US-AL/index.html" not in again.written
     assert build(db_path, tmp_path / "forked", today=TODAY).written == []
+
+
+def test_a_first_build_copies_the_changes_each_timeline_gives(conn, db_path, tmp_path):
+    """An empty cache is filled by one SQL statement; it must hold what the
+    jurisdiction-by-jurisdiction path (`changes_of` each timeline) would have stored."""
+    from status.site_cache import CHANGE_FIELDS
+    from status.site_data import compact_change
+
+    add_sample_records(conn)
+    add_record(conn, "TH", "2021-08-24", "legal", citation="the same day, the same status")
+    add_record(conn, "US-AL", "2010-01-01", "unknown")  # unknown before banned: no change
+    out = tmp_path / "out"
+    build(db_path, out, today=TODAY)
+
+    def stored() -> set[tuple]:
+        cache = sqlite3.connect(tmp_path / ".out.kratom" / "cache.sqlite")
+        fields = ", ".join(CHANGE_FIELDS)
+        rows = set(cache.execute(f"SELECT code, year, {fields} FROM changes"))
+        cache.close()
+        return rows
+
+    codes = [row[0] for row in conn.execute("SELECT code FROM jurisdictions")]
+    expected = {
+        (code, int(c["effective_date"][:4]), *(c[f] for f in CHANGE_FIELDS))
+        for code in codes
+        for c in map(compact_change, changes_of(history(conn, code)))
+    }
+    assert stored() == expected
+    assert {(row[0], row[3]) for row in expected} >= {("TH", "2021-08-24"), ("US-AL", "2016-05-10")}
+    assert not any(row[0] == "DE" for row in expected)  # a baseline of unknown date
+    # Rebuilding every jurisdiction the other way compares each one: nothing to change.
+    assert build(db_path, out, today=TODAY, full=True).written == []
+    assert stored() == expected
 
 
 def test_the_day_an_upcoming_law_takes_effect_its_page_changes(conn, db_path, tmp_path):
