@@ -185,6 +185,15 @@ def history(conn: sqlite3.Connection, code: str) -> list[dict]:
     return result
 
 
+def record(conn: sqlite3.Connection, record_id: int) -> dict | None:
+    """One record, every column, its lists and conditions decoded as `history` gives them."""
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    sql = f"SELECT {', '.join(RECORD_COLUMNS)} FROM records WHERE id = ?"
+    row = cursor.execute(sql, (record_id,)).fetchone()
+    return _record(row) if row is not None else None
+
+
 def changes(
     conn: sqlite3.Connection,
     since: dt.date | None = None,

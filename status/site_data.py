@@ -1,10 +1,11 @@
 """What the site reads from the database, through `status.queries` and plain lookups.
 
 The publisher only reads. Point-in-time answers come from `queries.status_as_of`, the
-timeline of one jurisdiction from `queries.history`; a change is a history record whose
-status differs from the one before, except an undated baseline — the rule of
-`queries.changes`, applied to the history the page already holds (a test checks the two
-agree), so a build reads each jurisdiction's records once.
+timeline of one jurisdiction from `timeline` (the columns of `queries.history` that pages
+and feeds show, marked the same way); a change is a timeline record whose status differs
+from the one before, except an undated baseline — the rule of `queries.changes`, applied
+to the timeline the page already holds (a test checks the two agree), so a build reads
+each jurisdiction's records once.
 
 `stamps` is the cheap fingerprint that makes rebuilds incremental: per jurisdiction, a
 version that triggers change on every write to its records, its sources' checks or its
@@ -23,7 +24,7 @@ from typing import NamedTuple
 
 from status.legislative import bills
 from status.lookup import Selection
-from status.queries import history, status_as_of
+from status.queries import status_as_of
 
 # Codes become folder and file names: ISO 3166-1/-2 or a local code under its parent,
 # upper-case ASCII letters, digits and single hyphens only (no dots, slashes, spaces).
@@ -194,9 +195,46 @@ def current(
         yield from status_as_of(conn, day, [Selection(codes=batch)])
 
 
+# What the timeline, the feed and the cache read of each record: the record in force is
+# read whole apart (`queries.record`). Reading only these, undecoded, halves the cost of a
+# timeline, the largest single cost of a full build after rendering.
+TIMELINE_COLUMNS = (
+    "id",
+    "effective_date",
+    "effective_precision",
+    "enacted_date",
+    "expires_date",
+    "status",
+    "citation",
+    "source_url",
+    "summary",
+    "evidence",
+    "disputed",
+    "confidence",
+    "method",
+    "recorded_at",
+)
+_TIMELINE = (
+    f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM records WHERE jurisdiction = ? "
+    "ORDER BY effective_date, id"
+)
+_STATUS = TIMELINE_COLUMNS.index("status")
+
+
 def timeline(conn: sqlite3.Connection, code: str) -> list[dict]:
-    """One jurisdiction's records, oldest first, each with `previous_status` and `is_change`."""
-    return history(conn, code)
+    """One jurisdiction's records, oldest first, each with `previous_status` and `is_change`
+    (as `queries.history` marks them), holding only TIMELINE_COLUMNS."""
+    cursor = conn.cursor()
+    cursor.row_factory = None
+    result, previous = [], "unknown"
+    for row in cursor.execute(_TIMELINE, (code,)):
+        record = dict(zip(TIMELINE_COLUMNS, row, strict=True))
+        status = row[_STATUS]
+        record["previous_status"] = previous
+        record["is_change"] = status != previous
+        previous = status
+        result.append(record)
+    return result
 
 
 def is_change(record: dict) -> bool:

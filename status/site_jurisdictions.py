@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from status import feeds, site_data, store
+from status import feeds, queries, site_data, store
 from status import site_pages as pages
 from status.site_data import Place, Region
 from status.site_render import Renderer
@@ -170,10 +170,12 @@ def render_page(
 ) -> bytes:
     path = page_path(place.code)
     children = pages.rows_for(shared.children.get(place.code, []), shared.rows, shared.places)
+    in_force = next((r for r in records if r["id"] == row.get("record_id")), None)
     context = pages.jurisdiction_context(
         place,
         row,
         records,
+        queries.record(conn, in_force["id"]) if in_force else None,
         children,
         shared.places,
         regions_of(shared, place),

@@ -107,15 +107,16 @@ def jurisdiction_context(
     place: Place,
     row: dict,
     records: list[dict],
+    record: dict | None,
     children: list[dict],
     places: dict[str, Place],
     regions: list[Region],
     day: dt.date,
     bills: list[dict] | None = None,
 ) -> dict:
-    """Everything the jurisdiction page shows."""
+    """Everything the jurisdiction page shows: `records` is its timeline
+    (`site_data.timeline`), `record` the one in force, whole (`queries.record`)."""
     iso = day.isoformat()
-    record = next((r for r in records if r["id"] == row.get("record_id")), None)
     timeline = timeline_rows(records, iso)
     sources = []
     if record:

@@ -20,8 +20,9 @@ from status.errors import KratomError
 from status.lookup import Selection
 from status.publish import build
 from status.queries import changes, history
+from status.queries import record as record_by_id
 from status.seed import save_jurisdictions
-from status.site_data import changes_of, safe_code
+from status.site_data import TIMELINE_COLUMNS, changes_of, safe_code, timeline
 from status.site_render import Renderer
 from status.site_serve import make_server
 from tests.conftest import _jurisdictions, add_record
@@ -315,9 +316,23 @@ def test_the_change_log_is_newest_first_and_links_the_evidence(site):
 def test_the_site_derives_changes_exactly_as_kratom_changes_does(site):
     conn = store.connect(site.db)
     for code in ("US-AL", "TH", "US-KY", "US-FL", "DE", "US-TX"):
-        ours = [r["id"] for r in changes_of(history(conn, code))]
+        ours = [r["id"] for r in changes_of(timeline(conn, code))]
         theirs = [r["id"] for r in changes(conn, selections=[Selection(codes=(code,))])]
         assert ours == theirs, code
+
+
+def test_the_site_timeline_is_the_history_in_fewer_columns(site):
+    conn = store.connect(site.db)
+    for code in ("US-AL", "TH", "US-KY", "US-FL", "DE", "US-TX", "US-WY"):
+        full = history(conn, code)
+        assert timeline(conn, code) == [
+            {k: r[k] for k in (*TIMELINE_COLUMNS, "previous_status", "is_change")} for r in full
+        ]
+    record = history(conn, "US-KY")[0]
+    assert record_by_id(conn, record["id"]) == {
+        k: v for k, v in record.items() if k not in ("previous_status", "is_change")
+    }
+    assert record_by_id(conn, 10**9) is None
 
 
 # --- untrusted text ------------------------------------------------------------------------
@@ -488,7 +503,7 @@ def test_a_first_build_copies_the_changes_each_timeline_gives(conn, db_path, tmp
     expected = {
         (code, int(c["effective_date"][:4]), *(c[f] for f in CHANGE_FIELDS))
         for code in codes
-        for c in map(compact_change, changes_of(history(conn, code)))
+        for c in map(compact_change, changes_of(timeline(conn, code)))
     }
     assert stored() == expected
     assert {(row[0], row[3]) for row in expected} >= {("TH", "2021-08-24"), ("US-AL", "2016-05-10")}
