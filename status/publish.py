@@ -309,6 +309,7 @@ class _Builder:
                 self.output.record(work.page_path(code), self._page_fp(code), result.page)
             if result.feed is not None:
                 self.output.record(work.feed_path(code), self._feed_fp(code), result.feed)
+        self.output.sync_early()  # the bulk of the bytes is written
         self.cache.settle()
         # Pass 2: the pages that list children, now that every row is final.
         for code in parents:

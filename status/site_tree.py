@@ -36,7 +36,6 @@ from status.errors import KratomError
 MARKER = ".kratom-site"
 MARKER_TEXT = "This folder is a site built by `kratom build`; each build replaces its files.\n"
 FSYNC_LIMIT = 500  # above this many new files one sync() is cheaper than an fsync each
-WRITEBACK_EVERY = 3.0  # seconds between syncs while a big build writes (see Writeback)
 BIG_FILE = 1 << 20  # bytes; see Output._clear
 # Every path the site writes: segments of letters, digits, '.', '_', '-', none starting
 # with '.' (so no '..', no hidden files), joined by '/'.
@@ -120,7 +119,7 @@ class Output:
         self.report = TreeReport()
         self._folders: set[str] = set()  # made in the waiting tree (and the twin)
         self._carried: set[str] = set()  # see carry and replace_folder
-        self._writeback: Writeback | None = None  # started once the build is big
+        self._early_sync: threading.Thread | None = None  # see sync_early
         # A first build writes every file, and the tree that waits after it must hold a
         # link to each: made as each file is written (by the workers too), not afterwards.
         self.twin = self.work / "twin" if not self.live_id else None
@@ -197,8 +196,6 @@ class Output:
         self.target[path] = Entry(fp, staged.ino, sha)
         if staged.new:
             self.report.written.append(path)
-            if len(self.report.written) == FSYNC_LIMIT and self._writeback is None:
-                self._writeback = Writeback(WRITEBACK_EVERY)
         else:
             self.report.kept += 1
 
@@ -358,14 +355,27 @@ class Output:
         with _transaction(self.state):
             self.state.execute("UPDATE trees SET clean = ? WHERE id = ?", (int(clean), tree_id))
 
-    def _stop_writeback(self) -> None:
-        if self._writeback is not None:
-            self._writeback.stop()
-            self._writeback = None
+    def sync_early(self) -> None:
+        """Start writing what is staged so far to disk, in a thread, if there is much.
+
+        A full build at scale writes gigabytes, which the kernel starts writing out only
+        once a tenth of memory is dirty, so the sync before the swap (`_flush`) waited
+        seconds with the processors idle. Called when the bulk is written (the builder
+        does so after the jurisdiction pages), the writing overlaps the pages that remain;
+        sync() releases the GIL. `_flush` waits for it, then syncs what came after.
+        """
+        if len(self.report.written) > FSYNC_LIMIT and self._early_sync is None:
+            self._early_sync = threading.Thread(target=os.sync, name="kratom-sync", daemon=True)
+            self._early_sync.start()
+
+    def _join_early_sync(self) -> None:
+        if self._early_sync is not None:
+            self._early_sync.join()
+            self._early_sync = None
 
     def close(self) -> None:
         """Release the folder (also after a failed build: the live site is untouched)."""
-        self._stop_writeback()
+        self._join_early_sync()
         shutil.rmtree(self.trash, ignore_errors=True)
         self.state.close()
         self._lock.close()
@@ -404,7 +414,7 @@ class Output:
 
     def _flush(self) -> None:
         """New files reach the disk before the swap makes them live (power loss too)."""
-        self._stop_writeback()
+        self._join_early_sync()
         if len(self.report.written) > FSYNC_LIMIT:
             os.sync()
             return
@@ -509,31 +519,6 @@ def _write_marker(tree: Path, like: Path | None) -> str:
     identity = _read_marker(tree)
     assert identity is not None
     return identity
-
-
-class Writeback:
-    """A thread that calls sync() every `every` seconds until stopped.
-
-    A full build at scale writes gigabytes; the kernel starts writing them out only when a
-    tenth of memory is dirty, so the sync before the swap (`Output._flush`) waited seconds
-    with the processors idle. Syncing as the build goes overlaps that writing with the
-    rendering (sync() releases the GIL), and the last sync finds little left.
-    """
-
-    def __init__(self, every: float) -> None:
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, args=(every,), name="kratom-writeback", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, every: float) -> None:
-        while not self._stopped.wait(every):
-            os.sync()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        self._thread.join()
 
 
 def _fsync(path: Path) -> None:
