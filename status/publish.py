@@ -174,7 +174,7 @@ class _Builder:
             status_meaning=words.STATUS_MEANING,
             method_text=words.METHOD_TEXT,
             confidence_text=words.CONFIDENCE_TEXT,
-            regions_of=self._regions_of,
+            status_rows=pages.status_rows,
             svg_style=(site_dir() / "static" / "map.css").read_text(encoding="utf-8"),
             day=day,
             today_iso=day.isoformat(),
@@ -187,11 +187,13 @@ class _Builder:
         # its own row and regions included (schema V5): compared, never parsed.
         self.stamps = site_data.stamps(self.conn)
         self._timed("downloads", self.start_downloads)
+        self.logged = False  # the change log and feeds written (see _first_fill)
         self._timed("jurisdictions", self.jurisdictions)
         self.generations = self.cache.generations()
         self._timed("maps", self.maps)
-        self._timed("changes", self.change_log)
-        self._timed("feeds", self.feeds)
+        if not self.logged:
+            self._timed("changes", self.change_log)
+            self._timed("feeds", self.feeds)
         self._timed("data", self.data)
         self._timed("sitemap", self.sitemap)
 
@@ -291,7 +293,7 @@ class _Builder:
             self.region_by_slug,
             report_changes=not bulk,
         )
-        meanwhile = (lambda: self._fill_changes(fresh)) if bulk else None
+        meanwhile = (lambda: self._first_fill(fresh)) if bulk else None
         for result in work.render_all(shared, jobs, self.conn, meanwhile):
             code = result.code
             if result.dirty:
@@ -319,13 +321,18 @@ class _Builder:
                 data = work.render_page(shared, self.conn, self.places[code], row, records)
                 self.output.put(work.page_path(code), data, self._page_fp(code))
 
-    def _fill_changes(self, fresh: dict) -> None:
-        """An empty cache's change log, copied whole and indexed; every group of pages it
-        feeds moves."""
+    def _first_fill(self, fresh: dict) -> None:
+        """While the workers render a first build (an empty cache): copy the change log
+        whole, index it, and write the pages and feeds made of it alone, which then need
+        nothing from the workers. Every group of pages the log feeds moves."""
         years = self.cache.fill_changes(fresh)
         self.cache.settle()
         self.cache.bump(["changes", *(f"year:{y}" for y in years)])
         self.cache.bump(f"region:{r.slug}" for r in self.regions)
+        self.generations = self.cache.generations()
+        self._timed("changes", self.change_log)
+        self._timed("feeds", self.feeds)
+        self.logged = True
 
     def _need_page(self, code: str) -> bool:
         return self.output.need(work.page_path(code), self._page_fp(code))

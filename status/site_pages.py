@@ -22,6 +22,9 @@ LOCAL_LIST_LIMIT = 200
 
 
 EMPTY_ROW = {**dict.fromkeys(words.ROW_FIELDS), "status": "unknown"}
+_BADGES = {status: str(markup) for status, markup in badges().items()}
+# Values of closed vocabularies, already safe as HTML (anything else is escaped).
+_PLAIN = {w: w for w in ("high", "medium", "low", "curated", "detected", "reviewed", "—")}
 
 
 def table_row(
@@ -55,6 +58,47 @@ def rows_for(
         for c in codes
     ]
     return sorted(result, key=lambda r: (r["name"].casefold(), r["code"]))
+
+
+def status_rows(table: list[dict], root: str, show_parent: bool = False) -> Markup:
+    """A status table's rows (`table_row` dicts) as one piece of HTML, for the
+    `status_table` macro.
+
+    Made here rather than in a template loop, like `timeline_rows`: a state's page lists
+    every local jurisdiction inside it (a thousand at scale) and the map page every state
+    and country. Every value from the database is escaped; the badges are fixed markup.
+    """
+    root = escape_html(root)
+    out = []
+    for r in table:
+        row = r["row"]
+        code, status = escape_html(r["code"]), escape_html(row["status"])
+        page = f"{root}j/{code}/"
+        cell = _BADGES[row["status"]]
+        if row.get("disputed"):
+            cell += ' <span class="flag" title="Sources disagree: see the page">disputed</span>'
+        if r["upcoming"]:
+            cell += f'<br><span class="upcoming">{escape_html(r["upcoming"])}</span>'
+        if r["pending"]:
+            cell += (
+                f'<br><a class="pending-bill" href="{page}#bills-h">'
+                f"Bill pending: {escape_html(r['pending'])}</a>"
+            )
+        parent = f"<td>{escape_html(r['parent_name'])}</td>" if show_parent else ""
+        began = row.get("began") or row.get("since") or ""
+        checked = row.get("last_checked")
+        out.append(
+            f'<tr data-code="{code}" data-status="{status}">\n'
+            f'  <th scope="row"><a href="{page}">{escape_html(r["name"])}</a> '
+            f'<span class="code">{code}</span></th>\n'
+            f'{parent}  <td class="status-cell" data-value="{status}">{cell}</td>\n'
+            f'  <td class="since-cell" data-value="{escape_html(began)}">'
+            f"{escape_html(r['since'])}</td>\n"
+            f'  <td class="law-cell">{escape_html(row.get("citation") or "—")}</td>\n'
+            f'  <td data-value="{escape_html(checked or "")}">{escape_html(checked or "never")}'
+            "</td>\n</tr>\n"
+        )
+    return Markup("".join(out))
 
 
 def counts(table: list[dict]) -> dict[str, int]:
@@ -139,11 +183,6 @@ def jurisdiction_context(
         "regions": regions,
         "bills": bills or [],
     }
-
-
-_BADGES = {status: str(markup) for status, markup in badges().items()}
-# Values of closed vocabularies, already safe as HTML (anything else is escaped).
-_PLAIN = {w: w for w in ("high", "medium", "low", "curated", "detected", "reviewed", "—")}
 
 
 def timeline_rows(records: list[dict], iso: str) -> Markup:
