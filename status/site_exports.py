@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import multiprocessing
+import os
 import sqlite3
 from pathlib import Path
 
@@ -35,14 +36,33 @@ SHAS = "sha256.json"  # beside the downloads in the writer's folder, never publi
 
 
 def write_downloads(conn: sqlite3.Connection, folder: Path, day: dt.date) -> list[Path]:
-    """Write every download into `folder` (new and empty); return the files in DOWNLOADS order."""
+    """Write every download into `folder` (new and empty); return the files in DOWNLOADS order.
+
+    Each file goes to disk as soon as it is written (fsync): at scale they are two
+    gigabytes, and left dirty in memory beside the pages they would push the kernel over
+    its dirty-memory limit, where it pauses every writing process, the page renderers too.
+    """
     from status.exports import write, write_datapackage
 
     write_datapackage(conn, folder, as_of=day)
+    _fsync_all(folder)
     write(conn, "status", "json", folder / "status.json", as_of=day)
+    _fsync_all(folder, "status.json")
     write(conn, "history", "ndjson", folder / "history.ndjson")
+    _fsync_all(folder, "history.ndjson")
     store.backup(conn, folder / "kratom.db")
+    _fsync_all(folder, "kratom.db")
     return [folder / name for name, _ in DOWNLOADS]
+
+
+def _fsync_all(folder: Path, *names: str) -> None:
+    """fsync the named files in `folder` (all of its files if none are named)."""
+    for path in [folder / n for n in names] or sorted(folder.iterdir()):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 class Pending:
