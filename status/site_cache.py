@@ -48,10 +48,10 @@ CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, tag TEXT NOT NULL, value
 """
 # The change log's orders. Dropped while a first build fills an empty cache and made
 # again after: building an index once is far cheaper than keeping it through 10^6 inserts.
+# A year's changes are a range of the first (effective dates are ISO: 'YYYY-...'), so
+# they need no index of their own.
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS changes_order ON changes (effective_date DESC, code, record_id DESC);
-CREATE INDEX IF NOT EXISTS changes_year
-    ON changes (year, effective_date DESC, code, record_id DESC);
 CREATE INDEX IF NOT EXISTS changes_recorded
     ON changes (recorded_at DESC, effective_date DESC, code, record_id DESC);
 """
@@ -206,7 +206,7 @@ class Cache:
     def fill(self) -> None:
         """Before filling an empty cache (`fill_changes`, or many `put_changes(...,
         new=True)`): drop the change log's indexes until `settle`."""
-        for name in ("changes_order", "changes_year", "changes_recorded"):
+        for name in ("changes_order", "changes_recorded"):
             self.conn.execute(f"DROP INDEX IF EXISTS {name}")
 
     def fill_changes(self, codes: Iterable[str]) -> set[int]:
@@ -310,28 +310,34 @@ class Cache:
 
     def year(self, year: int, limit: int) -> tuple[list[dict], int]:
         """The newest `limit` changes effective in `year`, and how many there are in all."""
+        span = _year_span(year)
         rows = list(
             self._dicts(
-                f"SELECT code, {', '.join(CHANGE_FIELDS)} FROM changes WHERE year = ? {_ORDER} "
-                "LIMIT ?",
-                (year, limit),
+                f"SELECT code, {', '.join(CHANGE_FIELDS)} FROM changes "
+                f"WHERE effective_date >= ? AND effective_date < ? {_ORDER} LIMIT ?",
+                (*span, limit),
             )
         )
-        total = self.conn.execute("SELECT count(*) FROM changes WHERE year = ?", (year,))
+        total = self.conn.execute(
+            "SELECT count(*) FROM changes WHERE effective_date >= ? AND effective_date < ?", span
+        )
         return rows, total.fetchone()[0]
 
     def years(self) -> list[int]:
-        """The years with changes, by skipping along the year index (a few dozen seeks,
+        """The years with changes, by skipping down the date index (a few dozen seeks,
         not a scan of a million entries)."""
         years: list[int] = []
+        bound = "\uffff"
         while True:
             row = self.conn.execute(
-                "SELECT year FROM changes WHERE year > ? ORDER BY year LIMIT 1",
-                (years[-1] if years else -(10**9),),
+                "SELECT year, effective_date FROM changes WHERE effective_date < ? "
+                "ORDER BY effective_date DESC LIMIT 1",
+                (bound,),
             ).fetchone()
             if row is None:
-                return years
+                return years[::-1]
             years.append(row[0])
+            bound = _year_span(row[0])[0]
 
     def years_of(self, codes: list[str]) -> list[int]:
         """The years in which any of these jurisdictions changed."""
@@ -377,6 +383,11 @@ class Cache:
             "INSERT OR REPLACE INTO blobs (key, tag, value) VALUES (?, ?, ?)",
             (key, tag, json.dumps(value, separators=(",", ":"))),
         )
+
+
+def _year_span(year: int) -> tuple[str, str]:
+    """The effective dates of `year`: from 'YYYY' (inclusive) to the next year's."""
+    return f"{year:04d}", f"{year + 1:04d}"
 
 
 def _change_row(change: dict) -> tuple:

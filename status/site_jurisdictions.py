@@ -12,6 +12,7 @@ results come back in job order, so a build's output never depends on scheduling.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import multiprocessing
 import os
 import sqlite3
@@ -109,6 +110,9 @@ def _can_fork() -> bool:
 def _start_worker() -> None:
     global _CONN
     assert _SHARED is not None
+    # What the worker inherited (fifty thousand places, their rows) lives as long as it
+    # does: out of the collector's sight, it is neither scanned again nor copied on write.
+    gc.freeze()
     _CONN = store.connect(_SHARED.db_path)
 
 
@@ -198,7 +202,6 @@ def render_feed(
     link: Callable[[str], str] = lambda target: shared.renderer.link(target, path)  # noqa: E731
     if changes is None:
         changes = [site_data.compact_change(r) for r in site_data.changes_of(records)]
-    changes = [{**c, "jurisdiction": code} for c in changes]
     events = site_data.bill_events(conn, code) if code in with_bills(shared, conn) else []
     bills = [pages.bill_entry(e, place.name, link) for e in events]
     feed = feeds.Feed(
@@ -209,7 +212,7 @@ def render_feed(
         self_link=link(path),
         page_link=link(f"j/{code}/"),
         entries=sorted(
-            [*pages.entries(changes, shared.places, link), *bills],
+            [*pages.jurisdiction_entries(code, place.name, changes, link), *bills],
             key=lambda entry: entry.updated,
             reverse=True,
         ),

@@ -386,6 +386,21 @@ def entries(
     return result
 
 
+def jurisdiction_entries(
+    code: str, name: str, changes: Iterable[dict], link: Callable[[str], str]
+) -> list[Entry]:
+    """`entries` for one jurisdiction's own changes (its feed), with its name escaped and
+    its page linked once: a full build makes fifty thousand of these feeds."""
+    name_html, page = escape_html(name), link(f"j/{code}/")
+    seen: dict[tuple[str, str], int] = {}
+    result = []
+    for change in changes:
+        key = (change["effective_date"], change["status"])
+        seen[key] = nth = seen.get(key, 0) + 1
+        result.append(_change_entry(change, code, name, name_html, page, nth))
+    return result
+
+
 def timeline_data(
     snapshots: list[tuple[str, dict[str, dict]]], today: tuple[str, dict[str, dict]]
 ) -> dict:
