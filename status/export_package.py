@@ -47,8 +47,11 @@ _KEYS = {
 }
 
 
-def write_package(conn: sqlite3.Connection, folder: Path, filters: Filters) -> Path:
-    """Write every resource as CSV into `folder`, then the descriptor; return its path."""
+def write_package(
+    conn: sqlite3.Connection, folder: Path, filters: Filters, written: tuple[str, ...] = ()
+) -> Path:
+    """Write every resource as CSV into `folder` (but those `written` already), then the
+    descriptor; return its path."""
     from status.dates import today
     from status.exports import write
 
@@ -57,7 +60,8 @@ def write_package(conn: sqlite3.Connection, folder: Path, filters: Filters) -> P
     resources = []
     for name in _KEYS:
         path = folder / f"{name}.csv"
-        write(conn, name, "csv", path, **_scope(name, filters, as_of))
+        if name not in written:
+            write(conn, name, "csv", path, **_scope(name, filters, as_of))
         resources.append(_resource(name, path, _keys(name, filters)))
     descriptor = _descriptor(resources, as_of)
     target = folder / "datapackage.json"

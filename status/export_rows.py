@@ -159,6 +159,13 @@ def _history(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator
     return _texts(_execute(conn, export_sql.history_sql(where, shape), params))
 
 
+def history_both(conn: sqlite3.Connection, filters: Filters) -> sqlite3.Cursor:
+    """`_history` as (CSV line, JSON object) pairs: both history files in one pass."""
+    where, params = selection_filter(filters.selections, column="r.jurisdiction")
+    where = _between(where, params, filters, "r.effective_date")
+    return _execute(conn, export_sql.history_both_sql(where), params)
+
+
 def _sources(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:
     where, params = selection_filter(filters.selections, column="s.jurisdiction")
     return _texts(_execute(conn, export_sql.sources_sql(where, shape), params))

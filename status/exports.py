@@ -27,7 +27,7 @@ from typing import TextIO
 from status import export_formats
 from status.errors import KratomError
 from status.export_fields import FIELDS, Field
-from status.export_rows import Filters, rows, status_dicts
+from status.export_rows import Filters, history_both, rows, status_dicts
 from status.lookup import Selection
 
 WHATS = ("status", "history", "changes", "sources", "checks", "jurisdictions")
@@ -72,6 +72,25 @@ def write(
         ) from None
 
 
+def write_history_both(conn: sqlite3.Connection, csv_path: Path, ndjson_path: Path) -> int:
+    """Every record as history.csv and history.ndjson at once (the same two files that
+    `write` makes one at a time, from one pass over the records); the number of rows."""
+    fields = FIELDS["history"]
+    try:
+        with _opened(csv_path) as csv_stream, _opened(ndjson_path) as json_stream:
+            export_formats.write_csv(csv_stream, fields, ())
+            count = 0
+            for line, text in history_both(conn, Filters()):
+                csv_stream.write(line)
+                json_stream.write(text + "\n")
+                count += 1
+            return count
+    except sqlite3.OperationalError as exc:
+        raise KratomError(
+            f"cannot export history from this database ({exc}); `kratom update` migrates it"
+        ) from None
+
+
 def write_datapackage(
     conn: sqlite3.Connection,
     folder: Path | str,
@@ -80,12 +99,18 @@ def write_datapackage(
     since: dt.date | None = None,
     until: dt.date | None = None,
     as_of: dt.date | None = None,
+    written: tuple[str, ...] = (),
 ) -> Path:
-    """A Frictionless Data Package in `folder`; returns the path of its datapackage.json."""
+    """A Frictionless Data Package in `folder`; returns the path of its datapackage.json.
+
+    `written` names resources whose CSV is in `folder` already (`write_history_both`),
+    made from the same filters: they are described, not written again.
+    """
     from status.export_package import write_package
 
     check_dates(since, until)
-    return write_package(conn, Path(folder), Filters(selections, since, until, as_of))
+    filters = Filters(selections, since, until, as_of)
+    return write_package(conn, Path(folder), filters, written)
 
 
 def check_filters(what: str, fmt: str, filters: Filters) -> Filters:

@@ -42,14 +42,14 @@ def write_downloads(conn: sqlite3.Connection, folder: Path, day: dt.date) -> lis
     gigabytes, and left dirty in memory beside the pages they would push the kernel over
     its dirty-memory limit, where it pauses every writing process, the page renderers too.
     """
-    from status.exports import write, write_datapackage
+    from status.exports import write, write_datapackage, write_history_both
 
-    write_datapackage(conn, folder, as_of=day)
+    write_history_both(conn, folder / "history.csv", folder / "history.ndjson")
+    _fsync_all(folder)
+    write_datapackage(conn, folder, as_of=day, written=("history",))
     _fsync_all(folder)
     write(conn, "status", "json", folder / "status.json", as_of=day)
     _fsync_all(folder, "status.json")
-    write(conn, "history", "ndjson", folder / "history.ndjson")
-    _fsync_all(folder, "history.ndjson")
     store.backup(conn, folder / "kratom.db")
     _fsync_all(folder, "kratom.db")
     return [folder / name for name, _ in DOWNLOADS]
