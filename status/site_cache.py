@@ -60,6 +60,7 @@ _INSERT = (
     f"VALUES (?, {', '.join('?' * (len(CHANGE_FIELDS) + 1))})"
 )
 _BATCH = 20_000
+_SMALL_GROUP = 1000  # places: a group this small is read apart (see newest_by_group)
 _FROM_RECORD = {"record_id": "r.id", "previous_status": "w.previous_status"}
 # The previous status comes from the covering index (jurisdiction, date, id, status)
 # alone; whole rows are read for the changes only: twice as fast as a window over rows.
@@ -279,11 +280,27 @@ class Cache:
 
         One pass over an ordered index reading only codes, whole rows only for what is
         kept: a region's list costs the same whether the log holds a thousand changes
-        or a million.
+        or a million. The pass ends when every group is full, so a group of few places
+        (which may never fill) is read apart, its places' changes sorted by SQLite.
         """
         order = _RECORDED_ORDER if by_recorded else _ORDER
-        picked: dict[str, list[int]] = {g: [] for gs in groups.values() for g in gs}
-        open_groups = set(picked)
+        members: dict[str, list[str]] = {}
+        for code, gs in groups.items():
+            for g in gs:
+                members.setdefault(g, []).append(code)
+        picked: dict[str, list[int]] = {}
+        for group, codes in members.items():
+            if len(codes) <= _SMALL_GROUP:
+                picked[group] = [
+                    row[0]
+                    for row in self.conn.execute(
+                        "SELECT rowid FROM changes INDEXED BY sqlite_autoindex_changes_1 "
+                        f"WHERE code IN (SELECT value FROM json_each(?)) {order} LIMIT ?",
+                        (json.dumps(codes), limit),
+                    )
+                ]
+        open_groups = {g for g in members if g not in picked}
+        picked.update((g, []) for g in open_groups)
         for code, rowid in self.conn.execute(f"SELECT code, rowid FROM changes {order}"):
             if not open_groups:
                 break
