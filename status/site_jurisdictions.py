@@ -141,7 +141,7 @@ def run(shared: Shared, conn: sqlite3.Connection, job: Job) -> Result:
     records = site_data.timeline(conn, job.code)
     until = changes = began = None
     if job.dirty or job.feed:
-        changes = [site_data.compact_change(r) for r in site_data.changes_of(records)]
+        changes = site_data.changes_of(records)
     if job.dirty:
         until = site_data.valid_until(records, shared.day)
         current = next((r for r in records if r["id"] == (job.row or {}).get("record_id")), None)
@@ -157,7 +157,9 @@ def run(shared: Shared, conn: sqlite3.Connection, job: Job) -> Result:
         feed = shared.output.stage_bytes(
             feed_path(job.code), render_feed(shared, place, records, conn, changes)
         )
-    reported = changes if job.dirty and shared.report_changes else None
+    reported = None
+    if job.dirty and shared.report_changes:
+        reported = [site_data.compact_change(r) for r in changes or ()]
     return Result(job.code, job.dirty, until, reported, page, feed, began)
 
 
@@ -196,12 +198,13 @@ def render_feed(
     conn: sqlite3.Connection,
     changes: list[dict] | None = None,
 ) -> bytes:
-    """The jurisdiction's Atom feed; `changes` are its compact changes if already made."""
+    """The jurisdiction's Atom feed; `changes` are its changes (`site_data.changes_of`
+    its records) if already picked."""
     code = place.code
     path = feed_path(code)
     link: Callable[[str], str] = lambda target: shared.renderer.link(target, path)  # noqa: E731
     if changes is None:
-        changes = [site_data.compact_change(r) for r in site_data.changes_of(records)]
+        changes = site_data.changes_of(records)
     events = site_data.bill_events(conn, code) if code in with_bills(shared, conn) else []
     bills = [pages.bill_entry(e, place.name, link) for e in events]
     feed = feeds.Feed(

@@ -291,14 +291,14 @@ def status_began(records: list[dict], current: dict | None) -> dict | None:
 def change_entry(change: dict, name: str, link: Callable[[str], str], nth: int = 1) -> Entry:
     """A feed entry for one change; its id is the change's own identity."""
     code = change["jurisdiction"]
-    return _change_entry(change, code, name, escape_html(name), link(f"j/{code}/"), nth)
+    page = f"{link(f'j/{code}/')}#r{change['record_id']}"
+    return _change_entry(change, code, name, escape_html(name), page, nth)
 
 
 def _change_entry(change: dict, code: str, name: str, name_html: str, page: str, nth: int) -> Entry:
-    """`change_entry` with the jurisdiction's escaped name and page link already made
-    (a feed holds many changes of one jurisdiction)."""
+    """`change_entry` with the jurisdiction's escaped name and the link to the record on its
+    page already made (a feed holds many changes of one jurisdiction)."""
     when = date_text(change["effective_date"], change.get("effective_precision"))
-    page = f"{page}#r{change['record_id']}"
     return Entry(
         id=change_id(code, change["effective_date"], change["status"], nth),
         title=words.change_title(name, change, when),
@@ -382,22 +382,25 @@ def entries(
             name = place.name if place else code
             known[code] = (name, escape_html(name), link(f"j/{code}/"))
         name, name_html, page = known[code]
-        result.append(_change_entry(change, code, name, name_html, page, nth))
+        record = f"{page}#r{change['record_id']}"
+        result.append(_change_entry(change, code, name, name_html, record, nth))
     return result
 
 
 def jurisdiction_entries(
     code: str, name: str, changes: Iterable[dict], link: Callable[[str], str]
 ) -> list[Entry]:
-    """`entries` for one jurisdiction's own changes (its feed), with its name escaped and
-    its page linked once: a full build makes fifty thousand of these feeds."""
+    """`entries` for one jurisdiction's own changes (its feed), given as its timeline
+    records (`site_data.changes_of`), with its name escaped and its page linked once: a
+    full build makes fifty thousand of these feeds."""
     name_html, page = escape_html(name), link(f"j/{code}/")
     seen: dict[tuple[str, str], int] = {}
     result = []
     for change in changes:
         key = (change["effective_date"], change["status"])
         seen[key] = nth = seen.get(key, 0) + 1
-        result.append(_change_entry(change, code, name, name_html, page, nth))
+        record = f"{page}#r{change['id']}"
+        result.append(_change_entry(change, code, name, name_html, record, nth))
     return result
 
 
