@@ -37,6 +37,7 @@ MARKER = ".kratom-site"
 MARKER_TEXT = "This folder is a site built by `kratom build`; each build replaces its files.\n"
 FSYNC_LIMIT = 500  # above this many new files one sync() is cheaper than an fsync each
 BIG_FILE = 1 << 20  # bytes; see Output._clear
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 # Every path the site writes: segments of letters, digits, '.', '_', '-', none starting
 # with '.' (so no '..', no hidden files), joined by '/'.
 _PATH = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*")
@@ -255,14 +256,20 @@ class Output:
         """A new file in the waiting tree (never live yet, so no temporary name is needed:
         after a crash the tree is checked file by file); its inode."""
         target = self._place(path)
+        # Plain descriptors: a buffered file object costs three more system calls per file
+        # (of which a first build at scale writes a hundred thousand).
         try:
-            f = open(target, "xb")  # noqa: SIM115 - closed below
+            fd = os.open(target, _NEW_FILE, 0o666)  # as open() does: the umask decides
         except FileExistsError:  # the version before last: replace it
             self._clear(target)
-            f = open(target, "xb")  # noqa: SIM115
-        with f:
-            f.write(data)
-            ino = os.fstat(f.fileno()).st_ino
+            fd = os.open(target, _NEW_FILE, 0o666)  # as open() does: the umask decides
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            ino = os.fstat(fd).st_ino
+        finally:
+            os.close(fd)
         self._twin(path, target)
         return ino
 
