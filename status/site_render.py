@@ -159,7 +159,10 @@ class Renderer:
         """Render `template` as the page at `path` (which decides the relative prefix)."""
         context.setdefault("canonical", self.absolute(_page_url(path)))
         html = self.env.get_template(template).render(
-            root=depth_prefix(path), page_path=path, **context
+            # Markup: only "../" steps, safe, and shown a score of times a page.
+            root=Markup(depth_prefix(path)),
+            page_path=path,
+            **context,
         )
         return html.encode("utf-8")
 
