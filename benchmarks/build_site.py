@@ -103,7 +103,13 @@ def child_bare(out: str, count: int) -> None:
 
 
 def measure(*args: str) -> tuple[dict, float]:
-    """Run this script as a child; return its JSON line and its peak memory in MiB."""
+    """Run this script as a child; return its JSON line and its peak memory in MiB.
+
+    The disk is settled first (sync, untimed): otherwise the kernel would still be writing
+    out what the step before wrote (the synthetic database, the previous build's
+    gigabytes) while this one is timed, on the same two processors.
+    """
+    os.sync()
     process = subprocess.Popen(
         [sys.executable, __file__, "--child", *args], stdout=subprocess.PIPE, text=True
     )

@@ -401,9 +401,9 @@ class _Builder:
     ) -> None:
         """Store one jurisdiction's new state and raise the generations of what it touches.
 
-        `changes` is None when the cache was empty and `_fill_changes` copied them."""
+        `changes` is None when the cache was empty and `_first_fill` copied them."""
         stamp = self.stamps.get(place.code)
-        years = set()
+        years: set[int] = set()
         if changes is not None:
             years = self.cache.put_changes(place.code, changes, new=old is None)
         stored = {

@@ -102,16 +102,19 @@ class Cache:
     """
 
     def __init__(self, path: Path, salt: str, source: str | Path | None = None) -> None:
-        self.conn = conn = sqlite3.connect(path, isolation_level=None)
+        self.conn = conn = sqlite3.connect(path, isolation_level=None, uri=True)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA cache_size = -131072")
-        if source is not None:  # ATTACH is refused inside a transaction: here, before begin
-            conn.execute("ATTACH DATABASE ? AS source", (str(source),))
-        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        row = conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()
+        conn.execute("CREATE TABLE IF NOT EXISTS main.meta (key TEXT PRIMARY KEY, value TEXT)")
+        row = conn.execute("SELECT value FROM main.meta WHERE key = 'salt'").fetchone()
         if row is None or row[0] != salt:
             self._reset(salt)
+        if source is not None:
+            # Read-only, so that nothing here can write to the database the site shows;
+            # here, as ATTACH is refused inside a transaction (see begin).
+            uri = Path(source).resolve().as_uri() + "?mode=ro"
+            conn.execute("ATTACH DATABASE ? AS source", (uri,))
         self._bumped: set[str] = set()
         self._queued: list[tuple] = []  # changes of jurisdictions new to the cache
         self._places: dict[str, tuple] | None = None  # read by places(), written by commit()
@@ -121,7 +124,7 @@ class Cache:
         """New code computed the cache: forget it all. Generations only ever go up, so a
         page built before cannot be mistaken for one built from the new cache."""
         for table in ("places", "changes", "blobs"):
-            self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+            self.conn.execute(f"DROP TABLE IF EXISTS main.{table}")
         self.conn.executescript(_SCHEMA + _INDEXES)
         self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('salt', ?)", (salt,))
 
@@ -208,7 +211,7 @@ class Cache:
         """Before filling an empty cache (`fill_changes`, or many `put_changes(...,
         new=True)`): drop the change log's indexes until `settle`."""
         for name in ("changes_order", "changes_recorded"):
-            self.conn.execute(f"DROP INDEX IF EXISTS {name}")
+            self.conn.execute(f"DROP INDEX IF EXISTS main.{name}")
 
     def fill_changes(self, codes: Iterable[str]) -> set[int]:
         """Copy the changes of `codes` (none in the cache yet) from the attached source

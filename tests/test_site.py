@@ -513,6 +513,23 @@ def test_a_first_build_copies_the_changes_each_timeline_gives(conn, db_path, tmp
     assert stored() == expected
 
 
+def test_the_build_cache_reads_the_database_it_copies_from_but_cannot_write_it(
+    conn, db_path, tmp_path
+):
+    from status.site_cache import Cache
+
+    add_sample_records(conn)
+    cache = Cache(tmp_path / "cache.sqlite", "salt", source=db_path)
+    try:
+        assert cache.conn.execute("SELECT count(*) FROM source.records").fetchone()[0] > 0
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            cache.conn.execute("DELETE FROM source.records")
+        cache._reset("other salt")  # drops the cache's own tables, never the source's
+        assert cache.conn.execute("SELECT count(*) FROM source.records").fetchone()[0] > 0
+    finally:
+        cache.close()
+
+
 def test_the_day_an_upcoming_law_takes_effect_its_page_changes(conn, db_path, tmp_path):
     add_sample_records(conn)
     out = tmp_path / "out"
