@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from status.legislative import bills
 from status.lookup import Selection
-from status.queries import status_as_of
+from status.queries import RECORD_COLUMNS, status_as_of
 
 # Codes become folder and file names: ISO 3166-1/-2 or a local code under its parent,
 # upper-case ASCII letters, digits and single hyphens only (no dots, slashes, spaces).
@@ -195,25 +195,13 @@ def current(
         yield from status_as_of(conn, day, [Selection(codes=batch)])
 
 
-# What the timeline, the feed and the cache read of each record: the record in force is
-# read whole apart (`queries.record`). Reading only these, undecoded, halves the cost of a
-# timeline, the largest single cost of a full build after rendering.
-TIMELINE_COLUMNS = (
-    "id",
-    "effective_date",
-    "effective_precision",
-    "enacted_date",
-    "expires_date",
-    "status",
-    "citation",
-    "source_url",
-    "summary",
-    "evidence",
-    "disputed",
-    "confidence",
-    "method",
-    "recorded_at",
-)
+# What only the record in force shows (its details on the page), read whole apart
+# (`queries.record`); the timeline, the feed and the cache read the other columns,
+# undecoded, which halves the cost of a timeline, the largest single cost of a full
+# build after rendering.
+_DETAILS = ("leaf_status", "seven_oh_status", "min_age", "instrument", "note", "checked_date")
+_LISTS = ("conditions", "substances", "source_urls")  # JSON, decoded by `queries.record`
+TIMELINE_COLUMNS = tuple(c for c in RECORD_COLUMNS if c not in (*_DETAILS, *_LISTS))
 _TIMELINE = (
     f"SELECT {', '.join(TIMELINE_COLUMNS)} FROM records WHERE jurisdiction = ? "
     "ORDER BY effective_date, id"
