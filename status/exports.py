@@ -63,32 +63,21 @@ def write(
     (the site, a running script) never sees half a file.
     """
     filters = check_filters(what, fmt, Filters(selections, since, until, as_of))
-    try:
-        with _opened(out) as stream:
-            return _write(conn, what, fmt, stream, filters, geometry)
-    except sqlite3.OperationalError as exc:
-        raise KratomError(
-            f"cannot export {what} from this database ({exc}); `kratom update` migrates it"
-        ) from None
+    with _readable(what), _opened(out) as stream:
+        return _write(conn, what, fmt, stream, filters, geometry)
 
 
 def write_history_both(conn: sqlite3.Connection, csv_path: Path, ndjson_path: Path) -> int:
     """Every record as history.csv and history.ndjson at once (the same two files that
     `write` makes one at a time, from one pass over the records); the number of rows."""
-    fields = FIELDS["history"]
-    try:
-        with _opened(csv_path) as csv_stream, _opened(ndjson_path) as json_stream:
-            export_formats.write_csv(csv_stream, fields, ())
-            count = 0
-            for line, text in history_both(conn, Filters()):
-                csv_stream.write(line)
-                json_stream.write(text + "\n")
-                count += 1
-            return count
-    except sqlite3.OperationalError as exc:
-        raise KratomError(
-            f"cannot export history from this database ({exc}); `kratom update` migrates it"
-        ) from None
+    with _readable("history"), _opened(csv_path) as csv_out, _opened(ndjson_path) as json_out:
+        export_formats.write_csv(csv_out, FIELDS["history"], ())
+        count = 0
+        for line, text in history_both(conn, Filters()):
+            csv_out.write(line)
+            json_out.write(text + "\n")
+            count += 1
+        return count
 
 
 def write_datapackage(
@@ -178,6 +167,17 @@ def _write_csv(stream: TextIO, fields: tuple[Field, ...], lines: Iterable[str]) 
     counter = itertools.count()
     stream.writelines(map(operator.itemgetter(0), zip(lines, counter, strict=False)))
     return next(counter)
+
+
+@contextmanager
+def _readable(what: str) -> Iterator[None]:
+    """A database the export cannot read (an old schema) is one clear error."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise KratomError(
+            f"cannot export {what} from this database ({exc}); `kratom update` migrates it"
+        ) from None
 
 
 @contextmanager
