@@ -81,9 +81,12 @@ def build(
     try:
         output = Output(out, full=full, salt=renderer.fingerprint())
         # Compiled templates kept beside the trees: compiling them is a third of a small
-        # rebuild (Jinja2 checks each template's source before it trusts the cache).
+        # rebuild (Jinja2 checks each template's source before it trusts the cache; the
+        # salt, which covers the code that compiles them, names the files).
         (output.work / "templates").mkdir(exist_ok=True)
-        renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(str(output.work / "templates"))
+        renderer.env.bytecode_cache = jinja2.FileSystemBytecodeCache(
+            str(output.work / "templates"), f"%s.{output.salt}.cache"
+        )
         maps.keep_in(output.work / "maps")
         cache = Cache(output.work / "cache.sqlite", _cache_salt(), source=db_path)
         builder = _Builder(conn, output, cache, renderer, today or dates.today(), str(db_path))
@@ -313,7 +316,10 @@ class _Builder:
                 self.output.record(work.feed_path(code), self._feed_fp(code), result.feed)
         self.output.sync_early()  # the bulk of the bytes is written
         self.cache.settle()
-        # Pass 2: the pages that list children, now that every row is final.
+        self._timed("parents", lambda: self._parents(parents, fresh, shared))
+
+    def _parents(self, parents: list[str], fresh: dict, shared: work.Shared) -> None:
+        """Pass 2: the pages that list children, now that every row is final."""
         for code in parents:
             if self._need_page(code):
                 row = fresh.get(code) or next(site_data.current(self.conn, self.day, [code]))

@@ -14,7 +14,9 @@ import re
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+import jinja2.compiler
+from markupsafe import Markup, escape
+from markupsafe import _escape_inner as _escape_str
 
 from status import __version__
 from status.resources import site_dir
@@ -115,13 +117,45 @@ def depth_prefix(path: str) -> str:
     return "../" * path.count("/") or "./"
 
 
+def output_escape(value: object) -> str:
+    """What an autoescaped `{{ value }}` writes: the text of `markupsafe.escape(value)`.
+
+    Jinja2 calls `escape` for every expression a template outputs, and `escape` wraps
+    its result in a new Markup (in Python) even when given Markup. Output is joined into
+    one string at once, so the wrapper is not needed there: a plain str is escaped in C,
+    markup is written as it is. A jurisdiction page outputs about eighty expressions.
+    """
+    if type(value) is str:
+        return _escape_str(value)
+    if type(value) is Markup:
+        return value
+    return escape(value)
+
+
+class _CodeGenerator(jinja2.compiler.CodeGenerator):
+    """Compiles `{{ ... }}` to `environment.output_escape(...)` where Jinja2 would write
+    `escape(...)` (an autoescaped output in a template whose autoescaping is fixed)."""
+
+    def _output_child_pre(self, node, frame, finalize) -> None:
+        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape:
+            return super()._output_child_pre(node, frame, finalize)
+        self.write("environment.output_escape(")
+        if finalize.src is not None:
+            self.write(finalize.src)
+
+
+class _Environment(jinja2.Environment):
+    code_generator_class = _CodeGenerator
+    output_escape = staticmethod(output_escape)
+
+
 class Renderer:
     """Renders templates to bytes; knows the base URL for absolute links."""
 
     def __init__(self, base_url: str | None = None) -> None:
         self.base_url = base_url.rstrip("/") + "/" if base_url else None
         self.templates = site_dir() / "templates"
-        self.env = jinja2.Environment(
+        self.env = _Environment(
             loader=jinja2.FileSystemLoader(self.templates),
             autoescape=jinja2.select_autoescape(
                 enabled_extensions=("html", "svg", "xml"), default_for_string=True, default=True

@@ -348,6 +348,31 @@ def test_scraped_text_is_inert_in_html(site):
     assert "javascript:alert(1)" in raw  # shown as text, never a link
 
 
+def test_templates_escape_output_exactly_as_stock_jinja2_does():
+    import jinja2
+    from markupsafe import Markup
+
+    class Html:
+        def __html__(self):
+            return "<b>trusted</b>"
+
+    source = (
+        "<p title='{{ text }}'>{{ text }} {{ safe }} {{ number }} {{ html }} {{ text|upper }}"
+        "{% set joined %}[{{ text }}]{% endset %}{{ joined }}"
+        "{% macro m(x) %}<i>{{ x }}</i>{% endmacro %}{{ m(text) }} {{ m(safe) }}</p>"
+    )
+    values = {
+        "text": "<script>alert('x') & \"y\"</script>",
+        "safe": Markup("<em>kept</em>"),
+        "number": 42,
+        "html": Html(),
+    }
+    ours = Renderer().env.from_string(source).render(**values)
+    stock = jinja2.Environment(autoescape=True).from_string(source).render(**values)
+    assert ours == stock
+    assert "<script>" not in ours and "&lt;script&gt;" in ours and "<em>kept</em>" in ours
+
+
 def test_csv_downloads_guard_against_formulas(site):
     with open(site.out / "data/history.csv", newline="", encoding="utf-8") as f:
         cells = [cell for row in csv.reader(f) for cell in row]
