@@ -48,10 +48,14 @@ _KEYS = {
 
 
 def write_package(
-    conn: sqlite3.Connection, folder: Path, filters: Filters, written: tuple[str, ...] = ()
+    conn: sqlite3.Connection,
+    folder: Path,
+    filters: Filters,
+    written: tuple[str, ...] = (),
+    sha256: dict[str, str] | None = None,
 ) -> Path:
     """Write every resource as CSV into `folder` (but those `written` already), then the
-    descriptor; return its path."""
+    descriptor; return its path. `sha256` holds hashes already known, by file name."""
     from status.dates import today
     from status.exports import write
 
@@ -62,7 +66,8 @@ def write_package(
         path = folder / f"{name}.csv"
         if name not in written:
             write(conn, name, "csv", path, **_scope(name, filters, as_of))
-        resources.append(_resource(name, path, _keys(name, filters)))
+        known = (sha256 or {}).get(path.name) if name in written else None
+        resources.append(_resource(name, path, _keys(name, filters), known))
     descriptor = _descriptor(resources, as_of)
     target = folder / "datapackage.json"
     target.write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -100,7 +105,9 @@ def _keys(name: str, filters: Filters) -> tuple[list[str], list]:
     return primary, foreign
 
 
-def _resource(name: str, path: Path, keys: tuple[list[str], list]) -> dict:
+def _resource(
+    name: str, path: Path, keys: tuple[list[str], list], sha256: str | None = None
+) -> dict:
     primary, foreign = keys
     return {
         "profile": "tabular-data-resource",
@@ -110,7 +117,7 @@ def _resource(name: str, path: Path, keys: tuple[list[str], list]) -> dict:
         "mediatype": "text/csv",
         "encoding": "utf-8",
         "bytes": path.stat().st_size,
-        "hash": "sha256:" + _sha256(path),
+        "hash": "sha256:" + (sha256 or _sha256(path)),
         "schema": {
             "fields": [f.table_schema() for f in FIELDS[name]],
             "primaryKey": primary,

@@ -160,7 +160,8 @@ def _history(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator
 
 
 def history_both(conn: sqlite3.Connection, filters: Filters) -> sqlite3.Cursor:
-    """`_history` as (CSV line, JSON object) pairs: both history files in one pass."""
+    """`_history` as (CSV line, JSON object) pairs of UTF-8 bytes: both history files in
+    one pass."""
     where, params = selection_filter(filters.selections, column="r.jurisdiction")
     where = _between(where, params, filters, "r.effective_date")
     return _execute(conn, export_sql.history_both_sql(where), params)

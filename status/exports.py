@@ -14,6 +14,8 @@ docs/data-dictionary.md.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
 import itertools
 import operator
 import os
@@ -22,7 +24,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, NamedTuple, TextIO
 
 from status import export_formats
 from status.errors import KratomError
@@ -67,17 +69,36 @@ def write(
         return _write(conn, what, fmt, stream, filters, geometry)
 
 
-def write_history_both(conn: sqlite3.Connection, csv_path: Path, ndjson_path: Path) -> int:
+class Written(NamedTuple):
+    """What `write_history_both` wrote: the number of rows and each file's sha256."""
+
+    rows: int
+    sha256: dict[str, str]  # by file name
+
+
+def write_history_both(conn: sqlite3.Connection, csv_path: Path, ndjson_path: Path) -> Written:
     """Every record as history.csv and history.ndjson at once (the same two files that
-    `write` makes one at a time, from one pass over the records); the number of rows."""
-    with _readable("history"), _opened(csv_path) as csv_out, _opened(ndjson_path) as json_out:
-        export_formats.write_csv(csv_out, FIELDS["history"], ())
+    `write` makes one at a time, from one pass over the records).
+
+    At scale these are gigabytes, so SQLite's text goes out as the UTF-8 bytes it already
+    is (no str made and encoded again, a thousand rows a write) and each file is hashed
+    as it is written, not read back for it.
+    """
+    header = io.StringIO(newline="")
+    export_formats.write_csv(header, FIELDS["history"], ())
+    with (
+        _readable("history"),
+        _opened_binary(csv_path) as csv_out,
+        _opened_binary(ndjson_path) as json_out,
+    ):
+        csv_out.write(header.getvalue().encode("utf-8"))
         count = 0
-        for line, text in history_both(conn, Filters()):
-            csv_out.write(line)
-            json_out.write(text + "\n")
-            count += 1
-        return count
+        cursor = history_both(conn, Filters())
+        while batch := cursor.fetchmany(1000):
+            csv_out.write(b"".join([line for line, _ in batch]))
+            json_out.write(b"\n".join([text for _, text in batch]) + b"\n")
+            count += len(batch)
+    return Written(count, {csv_path.name: csv_out.sha256, ndjson_path.name: json_out.sha256})
 
 
 def write_datapackage(
@@ -89,17 +110,19 @@ def write_datapackage(
     until: dt.date | None = None,
     as_of: dt.date | None = None,
     written: tuple[str, ...] = (),
+    sha256: dict[str, str] | None = None,
 ) -> Path:
     """A Frictionless Data Package in `folder`; returns the path of its datapackage.json.
 
     `written` names resources whose CSV is in `folder` already (`write_history_both`),
-    made from the same filters: they are described, not written again.
+    made from the same filters: they are described, not written again. `sha256` gives
+    the hashes already known of files in `folder`, by file name (the others are read).
     """
     from status.export_package import write_package
 
     check_dates(since, until)
     filters = Filters(selections, since, until, as_of)
-    return write_package(conn, Path(folder), filters, written)
+    return write_package(conn, Path(folder), filters, written, sha256)
 
 
 def check_filters(what: str, fmt: str, filters: Filters) -> Filters:
@@ -186,7 +209,14 @@ def _opened(out: TextIO | Path | str) -> Iterator[TextIO]:
     if not isinstance(out, str | os.PathLike):
         yield out
         return
-    path = Path(out)
+    with _atomic(Path(out)) as handle, open(handle, "w", encoding="utf-8", newline="") as stream:
+        yield stream
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[int]:
+    """A descriptor of a new temporary file beside `path`, renamed to `path` once the
+    block ends well (and removed if it does not)."""
     if path.is_dir():
         raise KratomError(f"-o {path} is a folder; give a file path (or - for stdout)")
     try:
@@ -194,8 +224,7 @@ def _opened(out: TextIO | Path | str) -> Iterator[TextIO]:
     except OSError as exc:
         raise KratomError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
-        with open(handle, "w", encoding="utf-8", newline="") as stream:
-            yield stream
+        yield handle
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except OSError as exc:
@@ -204,3 +233,25 @@ def _opened(out: TextIO | Path | str) -> Iterator[TextIO]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+class _HashedFile:
+    """A binary file being written, and the sha256 of what was written to it."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream, self._digest = stream, hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        self._stream.write(data)
+        self._digest.update(data)
+
+    @property
+    def sha256(self) -> str:
+        return self._digest.hexdigest()
+
+
+@contextmanager
+def _opened_binary(path: Path) -> Iterator[_HashedFile]:
+    """`_opened` for bytes, hashed as they are written."""
+    with _atomic(path) as handle, open(handle, "wb") as stream:
+        yield _HashedFile(stream)

@@ -13,6 +13,7 @@ swap at the end (`Output.finish`). Layout and contracts: docs/site.md.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import itertools
 import marshal
@@ -109,6 +110,7 @@ def build(
             output.close()
         raise
     finally:
+        gc.unfreeze()
         conn.close()
         if cache is not None:
             cache.close()
@@ -297,6 +299,9 @@ class _Builder:
             report_changes=not bulk,
         )
         meanwhile = (lambda: self._first_fill(fresh)) if bulk else None
+        # What was read so far (places, rows, the cache's memo) lives until the build
+        # ends: out of the collector's sight from now on (`build` gives it back).
+        gc.freeze()
         for result in work.render_all(shared, jobs, self.conn, meanwhile):
             code = result.code
             if result.dirty:

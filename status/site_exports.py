@@ -35,8 +35,9 @@ DICTIONARY = ("status", "history", "jurisdictions", "sources", "checks")
 SHAS = "sha256.json"  # beside the downloads in the writer's folder, never published
 
 
-def write_downloads(conn: sqlite3.Connection, folder: Path, day: dt.date) -> list[Path]:
-    """Write every download into `folder` (new and empty); return the files in DOWNLOADS order.
+def write_downloads(conn: sqlite3.Connection, folder: Path, day: dt.date) -> dict[str, str]:
+    """Write every download into `folder` (new and empty); return each file's sha256, by
+    name, in DOWNLOADS order.
 
     Each file goes to disk as soon as it is written (fsync): at scale they are two
     gigabytes, and left dirty in memory beside the pages they would push the kernel over
@@ -44,15 +45,16 @@ def write_downloads(conn: sqlite3.Connection, folder: Path, day: dt.date) -> lis
     """
     from status.exports import write, write_datapackage, write_history_both
 
-    write_history_both(conn, folder / "history.csv", folder / "history.ndjson")
+    history = write_history_both(conn, folder / "history.csv", folder / "history.ndjson")
     _fsync_all(folder)
-    write_datapackage(conn, folder, as_of=day, written=("history",))
+    write_datapackage(conn, folder, as_of=day, written=("history",), sha256=history.sha256)
     _fsync_all(folder)
     write(conn, "status", "json", folder / "status.json", as_of=day)
     _fsync_all(folder, "status.json")
     store.backup(conn, folder / "kratom.db")
     _fsync_all(folder, "kratom.db")
-    return [folder / name for name, _ in DOWNLOADS]
+    known = history.sha256
+    return {name: known.get(name) or file_sha(folder / name) for name, _ in DOWNLOADS}
 
 
 def _fsync_all(folder: Path, *names: str) -> None:
@@ -102,11 +104,10 @@ def start(db_path: str, folder: Path, day: dt.date) -> Pending:
 def _write_from(db_path: str, folder: Path, day: dt.date) -> None:
     conn = store.connect(db_path)
     try:
-        files = write_downloads(conn, folder, day)
+        # Hashed here, beside the page rendering, so publishing them later costs nothing.
+        shas = write_downloads(conn, folder, day)
     finally:
         conn.close()
-    # Hashed here, beside the page rendering, so publishing them later costs nothing.
-    shas = {path.name: file_sha(path) for path in files}
     (folder / SHAS).write_text(json.dumps(shas), encoding="utf-8")
 
 

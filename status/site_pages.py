@@ -24,7 +24,13 @@ LOCAL_LIST_LIMIT = 200
 EMPTY_ROW = {**dict.fromkeys(words.ROW_FIELDS), "status": "unknown"}
 _BADGES = {status: str(markup) for status, markup in badges().items()}
 # Values of closed vocabularies, already safe as HTML (anything else is escaped).
-_PLAIN = {w: w for w in ("high", "medium", "low", "curated", "detected", "reviewed", "—")}
+_PLAIN = {
+    w: w
+    for w in (
+        *("high", "medium", "low", "curated", "detected", "reviewed", "—"),
+        *("banned", "restricted", "legal", "unknown"),
+    )
+}
 
 
 def table_row(
@@ -313,27 +319,29 @@ def _change_entry(change: dict, code: str, name: str, name_html: str, page: str,
 def _entry_html(change: dict, name_html: str, when: str, page: str) -> str:
     """The entry's HTML, every value escaped (scraped evidence included); `name_html` is
     the jurisdiction's name, escaped."""
-    html = (
-        f"<p><strong>{name_html}</strong>: {escape_html(change['previous_status'])} → "
-        f"<strong>{escape_html(change['status'])}</strong>, effective {escape_html(when)}.</p>"
-    )
-    if change.get("summary"):
-        html += f"<p>{escape_html(change['summary'])}</p>"
-    if change.get("citation"):
-        html += f"<p>Law: {escape_html(change['citation'])}</p>"
-    if change.get("evidence"):
-        html += f"<blockquote>{escape_html(change['evidence'])}</blockquote>"
-    html += f'<p><a href="{escape_html(page)}">The record and its timeline</a>'
+    previous, status = change["previous_status"], change["status"]
+    parts = [
+        f"<p><strong>{name_html}</strong>: {_PLAIN.get(previous) or escape_html(previous)} → "
+        f"<strong>{_PLAIN.get(status) or escape_html(status)}</strong>, "
+        f"effective {escape_html(when)}.</p>"
+    ]
+    if summary := change.get("summary"):
+        parts.append(f"<p>{escape_html(summary)}</p>")
+    if citation := change.get("citation"):
+        parts.append(f"<p>Law: {escape_html(citation)}</p>")
+    if evidence := change.get("evidence"):
+        parts.append(f"<blockquote>{escape_html(evidence)}</blockquote>")
+    parts.append(f'<p><a href="{escape_html(page)}">The record and its timeline</a>')
     source = href(change.get("source_url"))
     if source:
-        html += f' · <a href="{escape_html(source)}">Source</a>'
-    html += "</p>"
-    if change.get("method") or change.get("confidence"):
-        html += (
-            f"<p>Recorded: {escape_html(change.get('method') or '')}; "
-            f"confidence {escape_html(change.get('confidence') or 'not stated')}.</p>"
-        )
-    return html
+        parts.append(f' · <a href="{escape_html(source)}">Source</a>')
+    parts.append("</p>")
+    method, confidence = change.get("method"), change.get("confidence")
+    if method or confidence:
+        method = _PLAIN.get(method) or escape_html(method or "")
+        confidence = _PLAIN.get(confidence) or escape_html(confidence or "not stated")
+        parts.append(f"<p>Recorded: {method}; confidence {confidence}.</p>")
+    return "".join(parts)
 
 
 def bill_entry(event: dict, name: str, link: Callable[[str], str]) -> Entry:

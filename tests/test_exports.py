@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import itertools
 import json
@@ -161,11 +162,13 @@ def test_history_streams_from_the_cursor(laws):
 
 def test_both_history_files_from_one_pass_are_the_files_written_one_by_one(laws, tmp_path):
     add_record(laws, "US-AL", "2017-01-01", "legal", citation='=HYPERLINK("x")', summary="a,b")
-    count = exports.write_history_both(laws, tmp_path / "h.csv", tmp_path / "h.ndjson")
+    written = exports.write_history_both(laws, tmp_path / "h.csv", tmp_path / "h.ndjson")
     csv_text = (tmp_path / "h.csv").read_bytes().decode()  # CRLF line ends kept
     assert csv_text == export(laws, "history", "csv")
     assert (tmp_path / "h.ndjson").read_bytes().decode() == export(laws, "history", "ndjson")
-    assert count == 9 and "'=HYPERLINK" in csv_text
+    assert written.rows == 9 and "'=HYPERLINK" in csv_text
+    for name in ("h.csv", "h.ndjson"):  # hashed as written: the hash of the file itself
+        assert written.sha256[name] == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
 
 
 def test_formula_cells_from_scraped_text_are_neutralised_in_csv_only(conn):
