@@ -25,6 +25,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
 
@@ -42,6 +43,7 @@ from status.site_render import Renderer, depth_prefix
 from status.site_rows import StatusRows, encode
 from status.site_tree import SHA, Output
 
+T = TypeVar("T")
 CHANGES_PAGE_LIMIT = 1000
 FEED_LIMIT = 50
 SITEMAP_LIMIT = 50_000
@@ -202,10 +204,11 @@ class _Builder:
         self._timed("data", self.data)
         self._timed("sitemap", self.sitemap)
 
-    def _timed(self, name: str, step: Callable[[], None]) -> None:
+    def _timed(self, name: str, step: Callable[[], T]) -> T:
         started = time.perf_counter()
-        step()
+        value = step()
         self.timings[name] = time.perf_counter() - started
+        return value
 
     def _page(self, path: str, fp: str, render: Callable[[], bytes]) -> None:
         if self.output.need(path, fp):
@@ -251,11 +254,14 @@ class _Builder:
             or entry[VALID_UNTIL] <= iso
         ]
         everything = len(dirty) == len(self.places)
-        fresh = {
-            r["code"]: r
-            for r in site_data.current(self.conn, self.day, None if everything else dirty)
-            if r["code"] in self.places
-        }
+        fresh = self._timed(
+            "status rows",
+            lambda: {
+                r["code"]: r
+                for r in site_data.current(self.conn, self.day, None if everything else dirty)
+                if r["code"] in self.places
+            },
+        )
         for code in sorted(set(cached) - set(self.places)):
             self._forget(code)
         self.rows = rows = StatusRows(cached)
@@ -336,8 +342,8 @@ class _Builder:
         """While the workers render a first build (an empty cache): copy the change log
         whole, index it, and write the pages and feeds made of it alone, which then need
         nothing from the workers. Every group of pages the log feeds moves."""
-        years = self.cache.fill_changes(fresh)
-        self.cache.settle()
+        years = self._timed("copy", lambda: self.cache.fill_changes(fresh))
+        self._timed("index", self.cache.settle)
         self.cache.bump(["changes", *(f"year:{y}" for y in years)])
         self.cache.bump(f"region:{r.slug}" for r in self.regions)
         self.generations = self.cache.generations()
