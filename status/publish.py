@@ -188,6 +188,7 @@ class _Builder:
         )
 
     def run(self) -> None:
+        _keep_from_collector()  # the places, read by __init__
         self._timed("static", self.static)
         self.cache.begin()
         # Per jurisdiction, a version that moves with any write to what its pages show,
@@ -305,9 +306,7 @@ class _Builder:
             report_changes=not bulk,
         )
         meanwhile = (lambda: self._first_fill(fresh)) if bulk else None
-        # What was read so far (places, rows, the cache's memo) lives until the build
-        # ends: out of the collector's sight from now on (`build` gives it back).
-        gc.freeze()
+        _keep_from_collector()  # the status rows, the cache's memo
         for result in work.render_all(shared, jobs, self.conn, meanwhile):
             code = result.code
             if result.dirty:
@@ -898,6 +897,13 @@ class _Builder:
 
 
 # --- small helpers ------------------------------------------------------------------
+
+
+def _keep_from_collector() -> None:
+    """What the build read so far lives until it ends: out of the cyclic collector's sight
+    from now on (each full collection would walk fifty thousand places and rows again).
+    `build` gives it back (gc.unfreeze) when it returns."""
+    gc.freeze()
 
 
 def _data_paths() -> list[str]:

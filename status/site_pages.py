@@ -27,10 +27,19 @@ _BADGES = {status: str(markup) for status, markup in badges().items()}
 _PLAIN = {
     w: w
     for w in (
-        *("high", "medium", "low", "curated", "detected", "reviewed", "—"),
+        *("high", "medium", "low", "curated", "detected", "reviewed"),
         *("banned", "restricted", "legal", "unknown"),
     )
 }
+# Typography as character references, so that a page of ASCII text stays an ASCII
+# string, which Python joins and encodes by copying (a page with one "→" in it costs a
+# character-by-character encode of the whole page).
+_DASH, _ARROW, _DOT = "&mdash;", "&rarr;", "&middot;"
+
+
+def _escaped_or_dash(value: str | None) -> str:
+    """The value escaped, or a dash where there is none."""
+    return escape_html(value) if value else _DASH
 
 
 def table_row(
@@ -100,7 +109,7 @@ def status_rows(table: list[dict], root: str, show_parent: bool = False) -> Mark
             f'{parent}  <td class="status-cell" data-value="{status}">{cell}</td>\n'
             f'  <td class="since-cell" data-value="{escape_html(began)}">'
             f"{escape_html(r['since'])}</td>\n"
-            f'  <td class="law-cell">{escape_html(row.get("citation") or "—")}</td>\n'
+            f'  <td class="law-cell">{_escaped_or_dash(row.get("citation"))}</td>\n'
             f'  <td data-value="{escape_html(checked or "")}">{escape_html(checked or "never")}'
             "</td>\n</tr>\n"
         )
@@ -207,8 +216,8 @@ def timeline_rows(records: list[dict], iso: str) -> Markup:
             when += ' <span class="upcoming">upcoming</span>'
         status = _BADGES[r["status"]]
         if changed:
-            status = f"{_BADGES[r['previous_status']]} → {status}"
-        law = escape_html(r["citation"] or "—")
+            status = f"{_BADGES[r['previous_status']]} {_ARROW} {status}"
+        law = _escaped_or_dash(r["citation"])
         if r["summary"]:
             law += f'<br><span class="summary">{escape_html(r["summary"])}</span>'
         link = href(r["source_url"])
@@ -223,14 +232,14 @@ def timeline_rows(records: list[dict], iso: str) -> Markup:
             law += f'<br><span class="flag">disputed</span> {escape_html(r["disputed"])}'
         classes = ("is-change" if changed else "") + (" is-upcoming" if upcoming else "")
         rid = r["id"] if type(r["id"]) is int else escape_html(r["id"])
-        confidence = r["confidence"] or "—"
+        confidence = r["confidence"]
         method = r["method"]
         out.append(
             f'    <tr id="r{rid}" class="{classes}">\n'
             f"      <td>{when}</td>\n"
             f"      <td>{status}</td>\n"
             f"      <td>{law}</td>\n"
-            f"      <td>{_PLAIN.get(confidence) or escape_html(confidence)}</td>\n"
+            f"      <td>{_PLAIN.get(confidence) or _escaped_or_dash(confidence)}</td>\n"
             f"      <td>{_PLAIN.get(method) or escape_html(method)}, "
             f"{escape_html(r['recorded_at'][:10])}</td>\n"
             "    </tr>\n"
@@ -264,7 +273,7 @@ def change_rows(
         link = href(c["source_url"])
         source = ""
         if link:
-            source = f' · <a href="{escape_html(link)}" rel="nofollow noopener">source</a>'
+            source = f' {_DOT} <a href="{escape_html(link)}" rel="nofollow noopener">source</a>'
         how = escape_html(c["method"])
         if c["confidence"]:
             how += f", {escape_html(c['confidence'])} confidence"
@@ -274,8 +283,8 @@ def change_rows(
             f'  <td data-value="{day}">{when}</td>\n'
             f'  <th scope="row"><a href="{page}">{escape_html(c["name"])}</a> '
             f'<span class="code">{code}</span></th>\n'
-            f"  <td>{_BADGES[c['previous_status']]} → {_BADGES[c['status']]}</td>\n"
-            f"  <td>{escape_html(c['citation'] or '—')}</td>\n"
+            f"  <td>{_BADGES[c['previous_status']]} {_ARROW} {_BADGES[c['status']]}</td>\n"
+            f"  <td>{_escaped_or_dash(c['citation'])}</td>\n"
             f'  <td><a href="{page}#r{rid}">record</a>{source} '
             f'<span class="method">({how})</span></td>\n'
             "</tr>\n"
