@@ -95,6 +95,7 @@ def build(
         builder = _Builder(conn, output, cache, renderer, today or dates.today(), str(db_path))
         builder.run()
         finish = time.perf_counter()
+        cache.prepare()
         tree = output.finish()
         # Only now: a crash before this line leaves the cache as it was, so the next build
         # reads again whatever this one read (and finds the live pages it did not swap in).
@@ -307,6 +308,8 @@ class _Builder:
         )
         meanwhile = (lambda: self._first_fill(fresh)) if bulk else None
         _keep_from_collector()  # the status rows, the cache's memo
+        if len(jobs) >= work.PARALLEL_MIN:
+            self._read_ahead()
         for result in work.render_all(shared, jobs, self.conn, meanwhile):
             code = result.code
             if result.dirty:
@@ -336,6 +339,16 @@ class _Builder:
                 records = site_data.timeline(self.conn, code)
                 data = work.render_page(shared, self.conn, self.places[code], row, records)
                 self.output.put(work.page_path(code), data, self._page_fp(code))
+
+    def _read_ahead(self) -> None:
+        """Read now the files that the last steps need (templates, map geometry).
+
+        Once the workers have written gigabytes, the disk is busy writing them out, and a
+        file read then waits seconds behind those writes (the state pages and the maps
+        come last, when nothing else is left to do meanwhile)."""
+        for name in self.renderer.env.list_templates():
+            self.renderer.env.get_template(name)
+        maps.us_map(), maps.world_map(), maps.county_points(), maps.small_country_points()
 
     def _first_fill(self, fresh: dict) -> None:
         """While the workers render a first build (an empty cache): copy the change log

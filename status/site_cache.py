@@ -12,9 +12,11 @@ the next build a full one.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import marshal
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -102,23 +104,29 @@ class Cache:
     """
 
     def __init__(self, path: Path, salt: str, source: str | Path | None = None) -> None:
-        self.conn = conn = sqlite3.connect(path, isolation_level=None, uri=True)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA cache_size = -131072")
+        self.path, self.salt = Path(path), salt
+        self.source = Path(source).resolve().as_uri() + "?mode=ro" if source else None
+        self.conn = conn = self._connect(self.path)
+        conn.execute("PRAGMA main.journal_mode = WAL")
+        conn.execute("PRAGMA main.synchronous = NORMAL")
         conn.execute("CREATE TABLE IF NOT EXISTS main.meta (key TEXT PRIMARY KEY, value TEXT)")
         row = conn.execute("SELECT value FROM main.meta WHERE key = 'salt'").fetchone()
         if row is None or row[0] != salt:
             self._reset(salt)
-        if source is not None:
-            # Read-only, so that nothing here can write to the database the site shows;
-            # here, as ATTACH is refused inside a transaction (see begin).
-            uri = Path(source).resolve().as_uri() + "?mode=ro"
-            conn.execute("ATTACH DATABASE ? AS source", (uri,))
         self._bumped: set[str] = set()
         self._queued: list[tuple] = []  # changes of jurisdictions new to the cache
         self._places: dict[str, tuple] | None = None  # read by places(), written by commit()
         self._saved_places: bytes | None = None  # see save_places
+        self._fresh: Path | None = None  # see fill
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        conn = sqlite3.connect(path, isolation_level=None, uri=True)
+        conn.execute("PRAGMA cache_size = -131072")
+        if self.source is not None:
+            # Read-only, so that nothing here can write to the database the site shows;
+            # here, as ATTACH is refused inside a transaction (see begin).
+            conn.execute("ATTACH DATABASE ? AS source", (self.source,))
+        return conn
 
     def _reset(self, salt: str) -> None:
         """New code computed the cache: forget it all. Generations only ever go up, so a
@@ -131,7 +139,39 @@ class Cache:
     def begin(self) -> None:
         self.conn.execute("BEGIN IMMEDIATE")
 
+    def prepare(self) -> None:
+        """Write what `commit` will make current, where that can come first: a cache
+        filled from empty (see `fill`) is written out whole, and reaches the disk, before
+        the site is swapped; `commit` then only renames it."""
+        if self._fresh is None:
+            return
+        self._write_places()
+        self.conn.execute("COMMIT")
+        fd = os.open(self._fresh, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
     def commit(self) -> None:
+        if self._fresh is not None:
+            if self.conn.in_transaction:
+                self.prepare()
+            self.conn.close()
+            for stale in (f"{self.path}-wal", f"{self.path}-shm"):  # the old file's
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(stale)
+            os.replace(self._fresh, self.path)
+            self._fresh = None
+            self.conn = self._connect(self.path)
+            self.conn.execute("PRAGMA main.journal_mode = WAL")
+            self.conn.execute("PRAGMA main.synchronous = NORMAL")
+        else:
+            self._write_places()
+            self.conn.execute("COMMIT")
+        self._bumped.clear()
+
+    def _write_places(self) -> None:
         if self._saved_places is not None:
             self.conn.execute(
                 "INSERT OR REPLACE INTO places (key, value) VALUES ('places', ?)",
@@ -142,11 +182,15 @@ class Cache:
                 "INSERT OR REPLACE INTO places (key, value) VALUES ('all', ?)",
                 (marshal.dumps(self._places),),
             )
-        self._bumped.clear()
-        self.conn.execute("COMMIT")
 
     def rollback(self) -> None:
-        if self.conn.in_transaction:
+        if self._fresh is not None:  # the old file stays as it was
+            self.conn.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._fresh)
+            self._fresh = None
+            self.conn = self._connect(self.path)
+        elif self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
 
     def close(self) -> None:
@@ -208,10 +252,34 @@ class Cache:
         return years
 
     def fill(self) -> None:
-        """Before filling an empty cache (`fill_changes`, or many `put_changes(...,
-        new=True)`): drop the change log's indexes until `settle`."""
-        for name in ("changes_order", "changes_recorded"):
-            self.conn.execute(f"DROP INDEX IF EXISTS main.{name}")
+        """Before filling an empty cache (`fill_changes`): go on in a new file.
+
+        Nothing is there to roll back to, so the new file has no journal and every page
+        is written once (through a WAL, the change log copied at scale, hundreds of MB,
+        would be written twice); its indexes are made after the copy (`settle`). Only
+        `commit` renames it over the old file: a failure or a crash before that leaves
+        the old one as it was. Call it at the start of the build's transaction.
+        """
+        keep = {
+            table: self.conn.execute(f"SELECT * FROM main.{table}").fetchall()
+            for table in ("meta", "generations", "blobs")
+        }
+        self.rollback()
+        self._bumped.clear()
+        self.conn.close()
+        fresh = self.path.with_name(self.path.name + ".new")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(fresh)  # left by a crash
+        self.conn = conn = self._connect(fresh)
+        self._fresh = fresh
+        conn.execute("PRAGMA main.journal_mode = OFF")
+        conn.execute("PRAGMA main.synchronous = OFF")
+        conn.executescript(_SCHEMA)
+        conn.execute("BEGIN IMMEDIATE")
+        for table, rows in keep.items():
+            if rows:
+                marks = ", ".join("?" * len(rows[0]))
+                conn.executemany(f"INSERT OR REPLACE INTO main.{table} VALUES ({marks})", rows)
 
     def fill_changes(self, codes: Iterable[str]) -> set[int]:
         """Copy the changes of `codes` (none in the cache yet) from the attached source

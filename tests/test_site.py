@@ -597,6 +597,43 @@ def test_a_crash_mid_build_leaves_the_live_site_whole(conn, db_path, tmp_path, m
     assert build(db_path, out, today=TODAY, full=True).written == []
 
 
+def test_a_first_build_that_fails_leaves_the_build_cache_as_it_was(
+    conn, db_path, tmp_path, monkeypatch
+):
+    add_sample_records(conn)
+    out = tmp_path / "out"
+    work = tmp_path / ".out.kratom"
+    work.mkdir()
+    (work / "cache.sqlite.new").write_bytes(b"left by a killed build")
+    render = Renderer.render
+    calls = {"n": 0}
+
+    def crashing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 5:  # after the change log was copied into the new cache file
+            raise RuntimeError("power cut")
+        return render(self, *args, **kwargs)
+
+    monkeypatch.setattr(Renderer, "render", crashing)
+    with pytest.raises(RuntimeError):
+        build(db_path, out, today=TODAY)
+    assert not (work / "cache.sqlite.new").exists()
+    cache = sqlite3.connect(work / "cache.sqlite")
+    assert cache.execute("SELECT count(*) FROM changes").fetchone()[0] == 0
+    assert cache.execute("SELECT count(*) FROM places").fetchone()[0] == 0
+    cache.close()
+
+    monkeypatch.setattr(Renderer, "render", render)
+    first = build(db_path, out, today=TODAY)
+    assert "j/US-AL/index.html" in first.written
+    cache = sqlite3.connect(work / "cache.sqlite")  # the filled file, renamed into place
+    assert cache.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert cache.execute("SELECT count(*) FROM changes").fetchone()[0] > 0
+    cache.close()
+    assert build(db_path, out, today=TODAY).written == []
+    assert build(db_path, out, today=TODAY, full=True).written == []
+
+
 def test_pages_go_live_before_the_downloads_which_stay_whole_if_writing_them_fails(
     conn, db_path, tmp_path, monkeypatch
 ):
