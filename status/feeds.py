@@ -25,6 +25,10 @@ TAG_PREFIX = "tag:kratom-status,2026:"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 EPOCH = "1970-01-01T00:00:00Z"
+# Change titles hold an arrow ("legal → banned"); written as a character reference, an
+# ASCII title keeps the whole feed an ASCII string, which Python joins and encodes by
+# copying (a jurisdiction's feed is made fifty thousand times in a full build).
+_ARROW_REF = "&#8594;"
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -109,9 +113,12 @@ def atom(feed: Feed) -> bytes:
             if category not in quoted:
                 quoted[category] = _attr(category)
             categories += f"<category term={quoted[category]}/>\n"
+        title = _text(entry.title)
+        if not title.isascii():  # a change's arrow (see _ARROW_REF)
+            title = title.replace("→", _ARROW_REF)
         out.append(
             f"<entry>\n<id>{_text(entry.id)}</id>\n"
-            f'<title type="text">{_text(entry.title)}</title>\n'
+            f'<title type="text">{title}</title>\n'
             f"<updated>{_text(entry.updated)}</updated>\n"
             f'<link rel="alternate" type="text/html" href={_attr(entry.link)}/>\n'
             f"{categories}"

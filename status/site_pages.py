@@ -329,8 +329,9 @@ def _entry_html(change: dict, name_html: str, when: str, page: str) -> str:
     """The entry's HTML, every value escaped (scraped evidence included); `name_html` is
     the jurisdiction's name, escaped."""
     previous, status = change["previous_status"], change["status"]
+    previous = _PLAIN.get(previous) or escape_html(previous)
     parts = [
-        f"<p><strong>{name_html}</strong>: {_PLAIN.get(previous) or escape_html(previous)} → "
+        f"<p><strong>{name_html}</strong>: {previous} {_ARROW} "
         f"<strong>{_PLAIN.get(status) or escape_html(status)}</strong>, "
         f"effective {escape_html(when)}.</p>"
     ]
@@ -343,7 +344,7 @@ def _entry_html(change: dict, name_html: str, when: str, page: str) -> str:
     parts.append(f'<p><a href="{escape_html(page)}">The record and its timeline</a>')
     source = href(change.get("source_url"))
     if source:
-        parts.append(f' · <a href="{escape_html(source)}">Source</a>')
+        parts.append(f' {_DOT} <a href="{escape_html(source)}">Source</a>')
     parts.append("</p>")
     method, confidence = change.get("method"), change.get("confidence")
     if method or confidence:
