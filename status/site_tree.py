@@ -120,6 +120,7 @@ class Output:
         self.report = TreeReport()
         self._folders: set[str] = set()  # made in the waiting tree (and the twin)
         self._carried: set[str] = set()  # see carry and replace_folder
+        self._saved: bytes | None = None  # the manifest `finish` saved (see _adopt_twin)
         self._early_sync: threading.Thread | None = None  # see sync_early
         # A first build writes every file, and the tree that waits after it must hold a
         # link to each: made as each file is written (by the workers too), not afterwards.
@@ -401,7 +402,7 @@ class Output:
 
     def _save_manifest(self) -> None:
         with _transaction(self.state):
-            self._store_manifest(self.stage_id, self.target)
+            self._saved = self._store_manifest(self.stage_id, self.target)
             self.state.execute(
                 "UPDATE trees SET clean = 1, salt = ? WHERE id = ?", (self.salt, self.stage_id)
             )
@@ -413,8 +414,12 @@ class Output:
                 "DELETE FROM trees WHERE id NOT IN (?, ?)", (self.stage_id, self.live_id or "")
             )
 
-    def _store_manifest(self, tree_id: str, files: dict[str, Entry]) -> None:
+    def _store_manifest(self, tree_id: str, files: dict[str, Entry]) -> bytes:
         document = marshal.dumps({p: tuple(e) for p, e in files.items()})
+        self._store_document(tree_id, document)
+        return document
+
+    def _store_document(self, tree_id: str, document: bytes) -> None:
         self.state.execute(
             "INSERT OR REPLACE INTO manifests (tree, files) VALUES (?, ?)", (tree_id, document)
         )
@@ -440,7 +445,9 @@ class Output:
             self.state.execute(
                 "INSERT INTO trees (id, clean, salt) VALUES (?, 1, ?)", (tree_id, self.salt)
             )
-            self._store_manifest(tree_id, self.target)
+            # The same files as the tree just made live: its manifest, as `finish` saved it.
+            assert self._saved is not None
+            self._store_document(tree_id, self._saved)
 
     # --- manifests -------------------------------------------------------------------
 
