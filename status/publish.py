@@ -199,7 +199,7 @@ class _Builder:
         self.logged = False  # the change log and feeds written (see _first_fill)
         self._timed("jurisdictions", self.jurisdictions)
         self.generations = self.cache.generations()
-        self._timed("maps", self.maps)
+        self.parents_and_maps()
         if not self.logged:
             self._timed("changes", self.change_log)
             self._timed("feeds", self.feeds)
@@ -329,16 +329,28 @@ class _Builder:
                 self.output.record(work.feed_path(code), self._feed_fp(code), result.feed)
         self.output.sync_early()  # the bulk of the bytes is written
         self.cache.settle()
-        self._timed("parents", lambda: self._parents(parents, fresh, shared))
+        self.pass_two = (parents, fresh, shared)
 
-    def _parents(self, parents: list[str], fresh: dict, shared: work.Shared) -> None:
-        """Pass 2: the pages that list children, now that every row is final."""
-        for code in parents:
-            if self._need_page(code):
-                row = fresh.get(code) or next(site_data.current(self.conn, self.day, [code]))
-                records = site_data.timeline(self.conn, code)
-                data = work.render_page(shared, self.conn, self.places[code], row, records)
-                self.output.put(work.page_path(code), data, self._page_fp(code))
+    def parents_and_maps(self) -> None:
+        """Pass 2, the pages that list children, now that every row is final; the maps
+        (which need every row too) are drawn here meanwhile. At scale a state's page
+        lists a thousand places: the pages are rendered by forked workers (which
+        inherit the final rows) when they list many places in all."""
+        parents, fresh, shared = self.pass_two
+        jobs = [
+            work.Job(code, False, True, False, fresh.get(code))
+            for code in parents
+            if self._need_page(code)
+        ]
+        listed = sum(len(self.children[job.code]) for job in jobs)
+        draw_maps = lambda: self._timed("maps", self.maps)  # noqa: E731
+        started = time.perf_counter()
+        for result in work.render_all(
+            shared, jobs, self.conn, draw_maps, parallel=listed >= work.PARALLEL_MIN
+        ):
+            code = result.code
+            self.output.record(work.page_path(code), self._page_fp(code), result.page)
+        self.timings["pass 2"] = time.perf_counter() - started  # the maps included
 
     def _read_ahead(self) -> None:
         """Read now the files that the last steps need (templates, map geometry).

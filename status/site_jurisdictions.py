@@ -79,12 +79,17 @@ def render_all(
     jobs: list[Job],
     conn: sqlite3.Connection,
     meanwhile: Callable[[], None] | None = None,
+    *,
+    parallel: bool | None = None,
 ) -> Iterator[Result]:
     """Every job's result, in job order. `meanwhile` is work for this process while the
-    workers render (called first when there are none)."""
+    workers render (called first when there are none). Workers render when `parallel`,
+    or by default when there are PARALLEL_MIN jobs or more."""
     workers = min(os.cpu_count() or 1, 4)
     with_bills(shared, conn)  # once, before forking: the workers inherit it
-    if len(jobs) < PARALLEL_MIN or workers < 2 or not _can_fork():
+    if parallel is None:
+        parallel = len(jobs) >= PARALLEL_MIN
+    if not parallel or not jobs or workers < 2 or not _can_fork():
         if meanwhile is not None:
             meanwhile()
         for job in jobs:
@@ -93,7 +98,9 @@ def render_all(
     global _SHARED
     _SHARED = shared
     context = multiprocessing.get_context("fork")
-    chunks = [jobs[i : i + CHUNK] for i in range(0, len(jobs), CHUNK)]
+    # Chunks of CHUNK jobs, fewer where there are few (each worker gets its share).
+    size = max(1, min(CHUNK, len(jobs) // (workers * 4)))
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     with context.Pool(workers, initializer=_start_worker) as pool:
         results = pool.imap(_run_chunk, chunks)
         if meanwhile is not None:
