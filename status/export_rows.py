@@ -159,12 +159,18 @@ def _history(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator
     return _texts(_execute(conn, export_sql.history_sql(where, shape), params))
 
 
-def history_both(conn: sqlite3.Connection, filters: Filters) -> sqlite3.Cursor:
-    """`_history` as (CSV line, JSON object) pairs of UTF-8 bytes: both history files in
-    one pass."""
-    where, params = selection_filter(filters.selections, column="r.jurisdiction")
-    where = _between(where, params, filters, "r.effective_date")
-    return _execute(conn, export_sql.history_both_sql(where), params)
+def both(conn: sqlite3.Connection, what: str, filters: Filters) -> sqlite3.Cursor:
+    """`what` ('history' or 'status') as (CSV line, JSON object) pairs of UTF-8 bytes:
+    two files from one pass."""
+    if what == "history":
+        where, params = selection_filter(filters.selections, column="r.jurisdiction")
+        where = _between(where, params, filters, "r.effective_date")
+        return _execute(conn, export_sql.history_both_sql(where), params)
+    from status.dates import today
+
+    where, params = selection_filter(filters.selections)
+    params["day"] = (filters.as_of or today()).isoformat()
+    return _execute(conn, export_sql.status_both_sql(where), params)
 
 
 def _sources(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:

@@ -312,11 +312,27 @@ def status_sql(where: str, shape: str) -> str:
     before the day, ties to the later recorded. Jurisdictions come in code order from
     their primary key, so nothing is sorted.
     """
-    expressions = {f.name: f"r.{f.name}" for f in STATUS} | _STATUS_EXPRESSIONS
-    expressions |= _status_conditions(shape)
     return f"""WITH {jurisdiction_cte(shape)}
-SELECT {row_text(STATUS, expressions, shape)}
-FROM jurisdictions j CROSS JOIN jx ON jx.code = j.code
+SELECT {row_text(STATUS, _status_expressions(shape), shape)}
+{_STATUS_FROM.format(where=where)}"""
+
+
+def status_both_sql(where: str) -> str:
+    """`status_sql` with each row as a CSV line and as a JSON object, as UTF-8 bytes: the
+    site's status.csv and status.json from one pass."""
+    csv = row_text(STATUS, _status_expressions("csv"), "csv")
+    json = row_text(STATUS, _status_expressions("json"), "json", cells="jx.cells_json")
+    return f"""WITH {jurisdiction_cte("csv", "json")}
+SELECT CAST({csv} AS BLOB), CAST({json} AS BLOB)
+{_STATUS_FROM.format(where=where)}"""
+
+
+def _status_expressions(shape: str) -> dict[str, str]:
+    expressions = {f.name: f"r.{f.name}" for f in STATUS} | _STATUS_EXPRESSIONS
+    return expressions | _status_conditions(shape)
+
+
+_STATUS_FROM = """FROM jurisdictions j CROSS JOIN jx ON jx.code = j.code
 LEFT JOIN records r ON r.id = (
     SELECT id FROM records
     WHERE jurisdiction = j.code AND effective_date <= :day

@@ -29,7 +29,7 @@ from typing import BinaryIO, NamedTuple, TextIO
 from status import export_formats
 from status.errors import KratomError
 from status.export_fields import FIELDS, Field
-from status.export_rows import Filters, history_both, rows, status_dicts
+from status.export_rows import Filters, both, rows, status_dicts
 from status.lookup import Selection
 
 WHATS = ("status", "history", "changes", "sources", "checks", "jurisdictions")
@@ -70,7 +70,8 @@ def write(
 
 
 class Written(NamedTuple):
-    """What `write_history_both` wrote: the number of rows and each file's sha256."""
+    """What `write_history_both` or `write_status_both` wrote: the number of rows and
+    each file's sha256."""
 
     rows: int
     sha256: dict[str, str]  # by file name
@@ -84,21 +85,46 @@ def write_history_both(conn: sqlite3.Connection, csv_path: Path, ndjson_path: Pa
     is (no str made and encoded again, a thousand rows a write) and each file is hashed
     as it is written, not read back for it.
     """
+    return _write_both(conn, "history", Filters(), csv_path, ndjson_path, array=False)
+
+
+def write_status_both(
+    conn: sqlite3.Connection, csv_path: Path, json_path: Path, *, as_of: dt.date
+) -> Written:
+    """Every jurisdiction's status on `as_of` as status.csv and status.json at once (the
+    files `write` makes one at a time), as `write_history_both` does."""
+    return _write_both(conn, "status", Filters(as_of=as_of), csv_path, json_path, array=True)
+
+
+def _write_both(
+    conn: sqlite3.Connection,
+    what: str,
+    filters: Filters,
+    csv_path: Path,
+    json_path: Path,
+    *,
+    array: bool,
+) -> Written:
+    """`what` as CSV and as JSON (a streamed array, or NDJSON) from one query."""
     header = io.StringIO(newline="")
-    export_formats.write_csv(header, FIELDS["history"], ())
+    export_formats.write_csv(header, FIELDS[what], ())
     with (
-        _readable("history"),
+        _readable(what),
         _opened_binary(csv_path) as csv_out,
-        _opened_binary(ndjson_path) as json_out,
+        _opened_binary(json_path) as json_out,
     ):
         csv_out.write(header.getvalue().encode("utf-8"))
+        cursor = both(conn, what, filters)
         count = 0
-        cursor = history_both(conn, Filters())
         while batch := cursor.fetchmany(1000):
             csv_out.write(b"".join([line for line, _ in batch]))
-            json_out.write(b"\n".join([text for _, text in batch]) + b"\n")
+            objects = b",\n".join if array else b"\n".join
+            lead = (b"[\n" if count == 0 else b",\n") if array else b""
+            json_out.write(lead + objects([text for _, text in batch]) + (b"" if array else b"\n"))
             count += len(batch)
-    return Written(count, {csv_path.name: csv_out.sha256, ndjson_path.name: json_out.sha256})
+        if array:
+            json_out.write(b"\n]\n" if count else b"[]\n")
+    return Written(count, {csv_path.name: csv_out.sha256, json_path.name: json_out.sha256})
 
 
 def write_datapackage(

@@ -43,17 +43,16 @@ def write_downloads(conn: sqlite3.Connection, folder: Path, day: dt.date) -> dic
     gigabytes, and left dirty in memory beside the pages they would push the kernel over
     its dirty-memory limit, where it pauses every writing process, the page renderers too.
     """
-    from status.exports import write, write_datapackage, write_history_both
+    from status.exports import write_datapackage, write_history_both, write_status_both
 
     history = write_history_both(conn, folder / "history.csv", folder / "history.ndjson")
+    status = write_status_both(conn, folder / "status.csv", folder / "status.json", as_of=day)
     _fsync_all(folder)
-    write_datapackage(conn, folder, as_of=day, written=("history",), sha256=history.sha256)
+    known = {**history.sha256, **status.sha256}
+    write_datapackage(conn, folder, as_of=day, written=("history", "status"), sha256=known)
     _fsync_all(folder)
-    write(conn, "status", "json", folder / "status.json", as_of=day)
-    _fsync_all(folder, "status.json")
     store.backup(conn, folder / "kratom.db")
     _fsync_all(folder, "kratom.db")
-    known = history.sha256
     return {name: known.get(name) or file_sha(folder / name) for name, _ in DOWNLOADS}
 
 

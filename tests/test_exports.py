@@ -171,6 +171,18 @@ def test_both_history_files_from_one_pass_are_the_files_written_one_by_one(laws,
         assert written.sha256[name] == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
 
 
+def test_both_status_files_from_one_pass_are_the_files_written_one_by_one(laws, tmp_path):
+    add_record(laws, "US-AL", "2017-01-01", "legal", citation='=HYPERLINK("x")', summary="a,b")
+    day = D("2026-11-24")
+    written = exports.write_status_both(laws, tmp_path / "s.csv", tmp_path / "s.json", as_of=day)
+    csv_text = (tmp_path / "s.csv").read_bytes().decode()
+    assert csv_text == export(laws, "status", "csv", as_of=day)
+    assert (tmp_path / "s.json").read_bytes().decode() == export(laws, "status", "json", as_of=day)
+    assert written.rows == csv_text.count("\r\n") - 1 > 1 and "'=HYPERLINK" in csv_text
+    for name in ("s.csv", "s.json"):
+        assert written.sha256[name] == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+
+
 def test_formula_cells_from_scraped_text_are_neutralised_in_csv_only(conn):
     add_record(
         conn,
