@@ -232,7 +232,8 @@ def run(label: str, db: Path, folder: Path, change: str) -> float:
     print(f"{label}: {full['files']:,} files")
     print(
         f"  (peak memory: the build's own process; its worker and downloads processes each "
-        f"peaked at {full['helpers_mib']:.0f} MiB at most)"
+        f"peaked at {full['helpers_mib']:.0f} MiB at most, counting the pages they share "
+        "with it: they are forked from it)"
     )
     print(
         f"  full build (new folder)      : {full['seconds']:7.2f} s   peak {full_mem:6.0f} MiB"
