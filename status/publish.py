@@ -12,6 +12,7 @@ swap at the end (`Output.finish`). Layout and contracts: docs/site.md.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import hashlib
@@ -22,7 +23,7 @@ import shutil
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -77,6 +78,13 @@ def build(
     `full` ignores what earlier builds remembered and renders every page again (files
     whose bytes are unchanged still keep their mtime).
     """
+    with _collector_paused():
+        return _build(db_path, out, base_url, today, full)
+
+
+def _build(
+    db_path: str | Path, out: str | Path, base_url: str | None, today: dt.date | None, full: bool
+) -> BuildReport:
     started = time.perf_counter()
     renderer = Renderer(base_url)
     conn = store.connect(db_path)
@@ -113,7 +121,6 @@ def build(
             output.close()
         raise
     finally:
-        gc.unfreeze()
         conn.close()
         if cache is not None:
             cache.close()
@@ -189,7 +196,6 @@ class _Builder:
         )
 
     def run(self) -> None:
-        _keep_from_collector()  # the places, read by __init__
         self._timed("static", self.static)
         self.cache.begin()
         # Per jurisdiction, a version that moves with any write to what its pages show,
@@ -307,7 +313,6 @@ class _Builder:
             report_changes=not bulk,
         )
         meanwhile = (lambda: self._first_fill(fresh)) if bulk else None
-        _keep_from_collector()  # the status rows, the cache's memo
         if len(jobs) >= work.PARALLEL_MIN:
             self._read_ahead()
         for result in work.render_all(shared, jobs, self.conn, meanwhile):
@@ -924,11 +929,22 @@ class _Builder:
 # --- small helpers ------------------------------------------------------------------
 
 
-def _keep_from_collector() -> None:
-    """What the build read so far lives until it ends: out of the cyclic collector's sight
-    from now on (each full collection would walk fifty thousand places and rows again).
-    `build` gives it back (gc.unfreeze) when it returns."""
-    gc.freeze()
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while the main process builds (as it was after).
+
+    What a build reads lives until it ends (fifty thousand places, rows, manifest
+    entries), and each full collection walked all of it again: a second of a full build.
+    Rendering makes no reference cycles (what it allocates is freed as it goes); the
+    workers collect as usual (`site_jurisdictions._start_worker`).
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _data_paths() -> list[str]:

@@ -119,7 +119,9 @@ def _start_worker() -> None:
     assert _SHARED is not None
     # What the worker inherited (fifty thousand places, their rows) lives as long as it
     # does: out of the collector's sight, it is neither scanned again nor copied on write.
+    # (The build paused the collector in the process it forked from: it runs here.)
     gc.freeze()
+    gc.enable()
     _CONN = store.connect(_SHARED.db_path)
 
 

@@ -570,6 +570,22 @@ def test_the_day_an_upcoming_law_takes_effect_its_page_changes(conn, db_path, tm
     assert quote.startswith("Kratom is banned in Kentucky since 1 January 2027")
 
 
+def test_a_build_gives_the_garbage_collector_back_as_it_found_it(conn, db_path, tmp_path):
+    import gc
+
+    add_sample_records(conn)
+    assert gc.isenabled()
+    build(db_path, tmp_path / "out", today=TODAY)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pytest.raises(KratomError):  # a failed build too
+            build(tmp_path / "missing.db", tmp_path / "out", today=TODAY)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def test_a_crash_mid_build_leaves_the_live_site_whole(conn, db_path, tmp_path, monkeypatch):
     add_sample_records(conn)
     out = tmp_path / "out"
