@@ -154,22 +154,22 @@ def change_dicts(conn: sqlite3.Connection, filters: Filters) -> Iterator[dict]:
 
 def _history(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:
     """Every record in timeline order; the previous status looks past --since and --until."""
-    where, params = selection_filter(filters.selections, column="r.jurisdiction")
-    where = _between(where, params, filters, "r.effective_date")
+    where, params = _history_filter(filters)
     return _texts(_execute(conn, export_sql.history_sql(where, shape), params))
+
+
+def _history_filter(filters: Filters) -> tuple[str, dict]:
+    where, params = selection_filter(filters.selections, column="r.jurisdiction")
+    return _between(where, params, filters, "r.effective_date"), params
 
 
 def both(conn: sqlite3.Connection, what: str, filters: Filters) -> sqlite3.Cursor:
     """`what` ('history' or 'status') as (CSV line, JSON object) pairs of UTF-8 bytes:
     two files from one pass."""
     if what == "history":
-        where, params = selection_filter(filters.selections, column="r.jurisdiction")
-        where = _between(where, params, filters, "r.effective_date")
+        where, params = _history_filter(filters)
         return _execute(conn, export_sql.history_both_sql(where), params)
-    from status.dates import today
-
-    where, params = selection_filter(filters.selections)
-    params["day"] = (filters.as_of or today()).isoformat()
+    where, params = _status_filter(filters)
     return _execute(conn, export_sql.status_both_sql(where), params)
 
 
@@ -197,11 +197,16 @@ def _between(where: str, params: dict, filters: Filters, day: str) -> str:
 
 def _status(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:
     """Every selected jurisdiction on the day (today by default), in code order."""
+    where, params = _status_filter(filters)
+    return _texts(_execute(conn, export_sql.status_sql(where, shape), params))
+
+
+def _status_filter(filters: Filters) -> tuple[str, dict]:
     from status.dates import today
 
     where, params = selection_filter(filters.selections)
     params["day"] = (filters.as_of or today()).isoformat()
-    return _texts(_execute(conn, export_sql.status_sql(where, shape), params))
+    return where, params
 
 
 def _jurisdictions(conn: sqlite3.Connection, shape: str, filters: Filters) -> Iterator[str]:

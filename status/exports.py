@@ -115,12 +115,14 @@ def _write_both(
     ):
         csv_out.write(header.getvalue().encode("utf-8"))
         cursor = both(conn, what, filters)
+        # An array is "[", the objects joined by ",\n", "]" (export_formats.write_json);
+        # NDJSON is an object a line.
+        between, after = (b",\n", b"") if array else (b"\n", b"\n")
         count = 0
         while batch := cursor.fetchmany(1000):
             csv_out.write(b"".join([line for line, _ in batch]))
-            objects = b",\n".join if array else b"\n".join
-            lead = (b"[\n" if count == 0 else b",\n") if array else b""
-            json_out.write(lead + objects([text for _, text in batch]) + (b"" if array else b"\n"))
+            before = (b"[\n" if count == 0 else between) if array else b""
+            json_out.write(before + between.join([text for _, text in batch]) + after)
             count += len(batch)
         if array:
             json_out.write(b"\n]\n" if count else b"[]\n")
@@ -140,7 +142,8 @@ def write_datapackage(
 ) -> Path:
     """A Frictionless Data Package in `folder`; returns the path of its datapackage.json.
 
-    `written` names resources whose CSV is in `folder` already (`write_history_both`),
+    `written` names resources whose CSV is in `folder` already (`write_history_both`,
+    `write_status_both`),
     made from the same filters: they are described, not written again. `sha256` gives
     the hashes already known of files in `folder`, by file name (the others are read).
     """

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 from status.site_data import Place
 from status.site_rows import encode
+from status.site_tree import fsync_file
 
 CHANGE_FIELDS = (
     "record_id",
@@ -104,11 +105,9 @@ class Cache:
     """
 
     def __init__(self, path: Path, salt: str, source: str | Path | None = None) -> None:
-        self.path, self.salt = Path(path), salt
+        self.path = Path(path)
         self.source = Path(source).resolve().as_uri() + "?mode=ro" if source else None
-        self.conn = conn = self._connect(self.path)
-        conn.execute("PRAGMA main.journal_mode = WAL")
-        conn.execute("PRAGMA main.synchronous = NORMAL")
+        self.conn = conn = self._connect(self.path, wal=True)
         conn.execute("CREATE TABLE IF NOT EXISTS main.meta (key TEXT PRIMARY KEY, value TEXT)")
         row = conn.execute("SELECT value FROM main.meta WHERE key = 'salt'").fetchone()
         if row is None or row[0] != salt:
@@ -119,9 +118,13 @@ class Cache:
         self._saved_places: bytes | None = None  # see save_places
         self._fresh: Path | None = None  # see fill
 
-    def _connect(self, path: Path) -> sqlite3.Connection:
+    def _connect(self, path: Path, *, wal: bool = False) -> sqlite3.Connection:
+        """A connection to the cache at `path` (in WAL mode if `wal`), the source attached."""
         conn = sqlite3.connect(path, isolation_level=None, uri=True)
         conn.execute("PRAGMA cache_size = -131072")
+        if wal:
+            conn.execute("PRAGMA main.journal_mode = WAL")
+            conn.execute("PRAGMA main.synchronous = NORMAL")
         if self.source is not None:
             # Read-only, so that nothing here can write to the database the site shows;
             # here, as ATTACH is refused inside a transaction (see begin).
@@ -147,11 +150,7 @@ class Cache:
             return
         self._write_places()
         self.conn.execute("COMMIT")
-        fd = os.open(self._fresh, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_file(self._fresh)
 
     def commit(self) -> None:
         if self._fresh is not None:
@@ -163,9 +162,7 @@ class Cache:
                     os.unlink(stale)
             os.replace(self._fresh, self.path)
             self._fresh = None
-            self.conn = self._connect(self.path)
-            self.conn.execute("PRAGMA main.journal_mode = WAL")
-            self.conn.execute("PRAGMA main.synchronous = NORMAL")
+            self.conn = self._connect(self.path, wal=True)
         else:
             self._write_places()
             self.conn.execute("COMMIT")
@@ -189,7 +186,7 @@ class Cache:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self._fresh)
             self._fresh = None
-            self.conn = self._connect(self.path)
+            self.conn = self._connect(self.path, wal=True)
         elif self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
 

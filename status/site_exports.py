@@ -11,14 +11,13 @@ import datetime as dt
 import hashlib
 import json
 import multiprocessing
-import os
 import sqlite3
 from pathlib import Path
 
 from status import store
 from status.errors import KratomError
 from status.export_fields import FIELDS
-from status.site_tree import file_sha
+from status.site_tree import file_sha, fsync_file
 
 DOWNLOADS = (
     ("status.csv", "every jurisdiction's status on the date above, one row each"),
@@ -59,11 +58,7 @@ def write_downloads(conn: sqlite3.Connection, folder: Path, day: dt.date) -> dic
 def _fsync_all(folder: Path, *names: str) -> None:
     """fsync the named files in `folder` (all of its files if none are named)."""
     for path in [folder / n for n in names] or sorted(folder.iterdir()):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        fsync_file(path)
 
 
 class Pending:

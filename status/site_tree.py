@@ -344,7 +344,7 @@ class Output:
             old = self.live_files.get(path)
             if old is None or old[INO] != entries[path][INO]:
                 new.append(path)
-                _fsync(ready / name)
+                fsync_file(ready / name)
         self._mark(self.live_id, clean=False)
         exchange(live, ready)
         self.live_files = {
@@ -431,7 +431,7 @@ class Output:
             os.sync()
             return
         for path in self.report.written:
-            _fsync(self.stage / path)
+            fsync_file(self.stage / path)
 
     def _adopt_twin(self) -> None:
         """After a first build: the twin, a link to every live file, becomes the waiting
@@ -535,7 +535,8 @@ def _write_marker(tree: Path, like: Path | None) -> str:
     return identity
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: str | os.PathLike) -> None:
+    """The file's bytes on disk (power loss too)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
