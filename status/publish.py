@@ -44,6 +44,8 @@ from status.site_render import Renderer, depth_prefix
 from status.site_rows import StatusRows, encode
 from status.site_tree import SHA, Output
 
+SYNC_STEPS = 8  # syncs started while a big build's pages come in
+
 T = TypeVar("T")
 CHANGES_PAGE_LIMIT = 1000
 FEED_LIMIT = 50
@@ -202,10 +204,11 @@ class _Builder:
         # its own row and regions included (schema V5): compared, never parsed.
         self.stamps = site_data.stamps(self.conn)
         self._timed("downloads", self.start_downloads)
-        self.logged = False  # the change log and feeds written (see _first_fill)
+        self.logged = self.drawn = False  # the change log, feeds, maps (see _first_fill)
         self._timed("jurisdictions", self.jurisdictions)
         self.generations = self.cache.generations()
-        self.parents_and_maps()
+        if not self.drawn:
+            self._timed("maps", self.maps)
         if not self.logged:
             self._timed("changes", self.change_log)
             self._timed("feeds", self.feeds)
@@ -273,30 +276,28 @@ class _Builder:
         for code in sorted(set(cached) - set(self.places)):
             self._forget(code)
         self.rows = rows = StatusRows(cached)
+        # Every row is final before any page renders (when each status began included),
+        # so a page that lists places renders beside the others, and the maps meanwhile.
+        began = self._timed("began", lambda: site_data.began(self.conn, _record_ids(fresh)))
         for code, row in fresh.items():
-            rows[code] = words.slim(row)
+            rows[code] = _stored(row, began.get(row.get("record_id")))
         self.last_recorded = site_data.last_recorded(self.conn)
         self.kids: dict[str, str] = {}
         check = self._to_check(fresh, cached)
         self.until = {c: cached[c][VALID_UNTIL] for c in cached if c not in fresh}
-        # Pass 1: every dirty jurisdiction (read once: its cache entry, its feed, and its
-        # page unless it lists children) and the clean ones whose files may have moved.
-        # Pages that list children wait for pass 2, when every child's row is known.
-        parents, jobs, unchanged = [], [], []
+        # Every dirty jurisdiction (read once: its cache entry, its page and its feed) and
+        # the clean ones whose files may have moved.
+        jobs, unchanged = [], []
         for code in self.places:
-            listing = code in self.children
             if code in fresh:
-                jobs.append(work.Job(code, True, not listing, True, fresh[code]))
+                jobs.append(work.Job(code, True, True, True, fresh[code]))
             elif check is not None and code not in check:
                 unchanged.append(code)
-                continue
             else:
-                page = not listing and self._need_page(code)
+                page = self._need_page(code)
                 feed = self.output.need(work.feed_path(code), self._feed_fp(code))
                 if page or feed:
                     jobs.append(work.Job(code, False, page, feed))
-            if listing:
-                parents.append(code)
         if unchanged:
             self.output.keep_unchanged(
                 path for c in unchanged for path in (work.page_path(c), work.feed_path(c))
@@ -312,21 +313,25 @@ class _Builder:
             self.region_by_slug,
             report_changes=not bulk,
         )
+        # A first build draws the maps meanwhile too; a later one after the jurisdictions
+        # (the front page lists the latest changes, which their results bring).
         meanwhile = (lambda: self._first_fill(fresh)) if bulk else None
         if len(jobs) >= work.PARALLEL_MIN:
             self._read_ahead()
-        for result in work.render_all(shared, jobs, self.conn, meanwhile):
+        # At scale, the pages are written out while the rest renders (see sync_early).
+        every = len(jobs) // SYNC_STEPS if len(jobs) >= work.PARALLEL_MIN else 0
+        for n, result in enumerate(work.render_all(shared, jobs, self.conn, meanwhile), 1):
+            if every and n % every == 0:
+                self.output.sync_early()
             code = result.code
             if result.dirty:
                 self.until[code] = result.until
                 old = cached.get(code)
                 self._remember(
                     self.places[code],
-                    fresh[code],
                     result.changes,
                     Cached._make(old) if old else None,
                     result.until,
-                    result.began,
                 )
             if result.page is not None:
                 self.output.record(work.page_path(code), self._page_fp(code), result.page)
@@ -334,28 +339,6 @@ class _Builder:
                 self.output.record(work.feed_path(code), self._feed_fp(code), result.feed)
         self.output.sync_early()  # the bulk of the bytes is written
         self.cache.settle()
-        self.pass_two = (parents, fresh, shared)
-
-    def parents_and_maps(self) -> None:
-        """Pass 2, the pages that list children, now that every row is final; the maps
-        (which need every row too) are drawn here meanwhile. At scale a state's page
-        lists a thousand places: the pages are rendered by forked workers (which
-        inherit the final rows) when they list many places in all."""
-        parents, fresh, shared = self.pass_two
-        jobs = [
-            work.Job(code, False, True, False, fresh.get(code))
-            for code in parents
-            if self._need_page(code)
-        ]
-        listed = sum(len(self.children[job.code]) for job in jobs)
-        draw_maps = lambda: self._timed("maps", self.maps)  # noqa: E731
-        started = time.perf_counter()
-        for result in work.render_all(
-            shared, jobs, self.conn, draw_maps, parallel=listed >= work.PARALLEL_MIN
-        ):
-            code = result.code
-            self.output.record(work.page_path(code), self._page_fp(code), result.page)
-        self.timings["pass 2"] = time.perf_counter() - started  # the maps included
 
     def _read_ahead(self) -> None:
         """Read now the files that the last steps need (templates, map geometry).
@@ -369,16 +352,23 @@ class _Builder:
 
     def _first_fill(self, fresh: dict) -> None:
         """While the workers render a first build (an empty cache): copy the change log
-        whole, index it, and write the pages and feeds made of it alone, which then need
-        nothing from the workers. Every group of pages the log feeds moves."""
+        whole, index it, and write the pages and feeds made of it alone, then the maps,
+        which need nothing from the workers either (every row is final). Every group of
+        pages moves: each jurisdiction is new to the cache (see `_remember`)."""
         years = self._timed("copy", lambda: self.cache.fill_changes(fresh))
         self._timed("index", self.cache.settle)
         self.cache.bump(["changes", *(f"year:{y}" for y in years)])
         self.cache.bump(f"region:{r.slug}" for r in self.regions)
+        if fresh:
+            self.cache.bump(["current"])
+        if any(_on_a_map(self.places[code]) for code in fresh):
+            self.cache.bump(["maphist"])
         self.generations = self.cache.generations()
         self._timed("changes", self.change_log)
         self._timed("feeds", self.feeds)
         self.logged = True
+        self._timed("maps", self.maps)
+        self.drawn = True
 
     def _need_page(self, code: str) -> bool:
         return self.output.need(work.page_path(code), self._page_fp(code))
@@ -437,27 +427,17 @@ class _Builder:
         return digest(self.salt, self.stamps.get(code))
 
     def _remember(
-        self,
-        place: Place,
-        row: dict,
-        changes: list[dict] | None,
-        old: Cached | None,
-        until: str,
-        began: tuple[str, str] | None,
+        self, place: Place, changes: list[dict] | None, old: Cached | None, until: str
     ) -> None:
-        """Store one jurisdiction's new state and raise the generations of what it touches.
+        """Store one jurisdiction's new state (its row, made before the rendering) and
+        raise the generations of what it touches.
 
         `changes` is None when the cache was empty and `_first_fill` copied them."""
         stamp = self.stamps.get(place.code)
         years: set[int] = set()
         if changes is not None:
             years = self.cache.put_changes(place.code, changes, new=old is None)
-        stored = {
-            **words.slim(row),
-            "began": began[0] if began else None,
-            "began_precision": began[1] if began else None,
-        }
-        self.rows[place.code] = stored
+        stored = self.rows[place.code]
         identity = digest(place.identity())
         if old is not None and old.identity != identity:  # renamed, moved: lists show names
             years |= {int(c["effective_date"][:4]) for c in changes or ()}
@@ -945,6 +925,19 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if collecting:
             gc.enable()
+
+
+def _record_ids(rows: dict[str, dict]) -> list[int]:
+    return [row["record_id"] for row in rows.values() if row.get("record_id") is not None]
+
+
+def _stored(row: dict, began: tuple[str, str] | None) -> dict:
+    """A status row as the build keeps it: the table fields and when the status began."""
+    return {
+        **words.slim(row),
+        "began": began[0] if began else None,
+        "began_precision": began[1] if began else None,
+    }
 
 
 def _data_paths() -> list[str]:

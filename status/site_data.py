@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -193,6 +194,36 @@ def current(
     for start in range(0, len(codes), BATCH):
         batch = tuple(codes[start : start + BATCH])
         yield from status_as_of(conn, day, [Selection(codes=batch)])
+
+
+# For each record, the first record of the run of its status that it ends: after the
+# latest earlier record with another status (in timeline order), or the timeline's first.
+# Index seeks in `records_as_of` alone, a few per record.
+_BEGAN = """
+SELECT c.id, b.effective_date, b.effective_precision
+FROM records c
+LEFT JOIN records o ON o.id = (
+    SELECT y.id FROM records y
+    WHERE y.jurisdiction = c.jurisdiction AND y.status != c.status
+        AND (y.effective_date, y.id) < (c.effective_date, c.id)
+    ORDER BY y.effective_date DESC, y.id DESC LIMIT 1)
+JOIN records b ON b.id = (
+    SELECT x.id FROM records x
+    WHERE x.jurisdiction = c.jurisdiction
+        AND (o.id IS NULL OR (x.effective_date, x.id) > (o.effective_date, o.id))
+    ORDER BY x.effective_date, x.id LIMIT 1)
+WHERE c.id IN (SELECT value FROM json_each(?))
+"""
+
+
+def began(conn: sqlite3.Connection, record_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """When the status of each record in force began: by record id, the date and
+    precision of the first record of its run (Florida: restricted since 2023, though
+    the rule in force dates from 2025), as `site_pages.status_began` finds it in a
+    timeline. Read for every row before any page renders, so that the pages that list
+    other places (and the maps) need not wait for those places' timelines."""
+    ids = json.dumps([int(i) for i in record_ids])
+    return {row[0]: (row[1], row[2]) for row in tuples(conn, _BEGAN, (ids,))}
 
 
 # What only the record in force shows (its details on the page), read whole apart

@@ -48,7 +48,6 @@ class Result:
     changes: list[dict] | None
     page: Staged | None  # staged in the waiting tree, to be recorded by the Output's owner
     feed: Staged | None
-    began: tuple[str, str] | None = None
 
 
 @dataclass
@@ -79,17 +78,13 @@ def render_all(
     jobs: list[Job],
     conn: sqlite3.Connection,
     meanwhile: Callable[[], None] | None = None,
-    *,
-    parallel: bool | None = None,
 ) -> Iterator[Result]:
     """Every job's result, in job order. `meanwhile` is work for this process while the
-    workers render (called first when there are none). Workers render when `parallel`,
-    or by default when there are PARALLEL_MIN jobs or more."""
+    workers render (called first when there are none). Workers render when there are
+    PARALLEL_MIN jobs or more."""
     workers = min(os.cpu_count() or 1, 4)
     with_bills(shared, conn)  # once, before forking: the workers inherit it
-    if parallel is None:
-        parallel = len(jobs) >= PARALLEL_MIN
-    if not parallel or not jobs or workers < 2 or not _can_fork():
+    if len(jobs) < PARALLEL_MIN or workers < 2 or not _can_fork():
         if meanwhile is not None:
             meanwhile()
         for job in jobs:
@@ -148,14 +143,11 @@ def run(shared: Shared, conn: sqlite3.Connection, job: Job) -> Result:
     """Read one timeline once; render what the job asks for."""
     place = shared.places[job.code]
     records = site_data.timeline(conn, job.code)
-    until = changes = began = None
+    until = changes = None
     if job.dirty or job.feed:
         changes = site_data.changes_of(records)
     if job.dirty:
         until = site_data.valid_until(records, shared.day)
-        current = next((r for r in records if r["id"] == (job.row or {}).get("record_id")), None)
-        first = pages.status_began(records, current)
-        began = (first["effective_date"], first["effective_precision"]) if first else None
     page = feed = None
     if job.page:
         row = job.row or next(site_data.current(conn, shared.day, [job.code]))
@@ -169,7 +161,7 @@ def run(shared: Shared, conn: sqlite3.Connection, job: Job) -> Result:
     reported = None
     if job.dirty and shared.report_changes:
         reported = [site_data.compact_change(r) for r in changes or ()]
-    return Result(job.code, job.dirty, until, reported, page, feed, began)
+    return Result(job.code, job.dirty, until, reported, page, feed)
 
 
 def page_path(code: str) -> str:

@@ -364,17 +364,22 @@ class Output:
             self.state.execute("UPDATE trees SET clean = ? WHERE id = ?", (int(clean), tree_id))
 
     def sync_early(self) -> None:
-        """Start writing what is staged so far to disk, in a thread, if there is much.
+        """Start writing what is staged so far to disk, in a thread, if there is much and
+        no such thread is still at it.
 
         A full build at scale writes gigabytes, which the kernel starts writing out only
-        once a tenth of memory is dirty, so the sync before the swap (`_flush`) waited
-        seconds with the processors idle. Called when the bulk is written (the builder
-        does so after the jurisdiction pages), the writing overlaps the pages that remain;
-        sync() releases the GIL. `_flush` waits for it, then syncs what came after.
+        once a tenth of memory is dirty (or after 30 s), so the sync before the swap
+        (`_flush`) waited seconds with the processors idle. The builder calls this as the
+        pages come in and once they are all written, so the writing overlaps the
+        rendering; sync() releases the GIL. `_flush` waits for it, then syncs what came
+        after.
         """
-        if len(self.report.written) > FSYNC_LIMIT and self._early_sync is None:
-            self._early_sync = threading.Thread(target=os.sync, name="kratom-sync", daemon=True)
-            self._early_sync.start()
+        if len(self.report.written) <= FSYNC_LIMIT:
+            return
+        if self._early_sync is not None and self._early_sync.is_alive():
+            return
+        self._early_sync = threading.Thread(target=os.sync, name="kratom-sync", daemon=True)
+        self._early_sync.start()
 
     def _join_early_sync(self) -> None:
         if self._early_sync is not None:

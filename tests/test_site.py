@@ -19,7 +19,7 @@ from status import store
 from status.errors import KratomError
 from status.lookup import Selection
 from status.publish import build
-from status.queries import changes, history
+from status.queries import changes, history, status_as_of
 from status.queries import record as record_by_id
 from status.seed import save_jurisdictions
 from status.site_data import TIMELINE_COLUMNS, changes_of, safe_code, timeline
@@ -319,6 +319,39 @@ def test_the_site_derives_changes_exactly_as_kratom_changes_does(site):
         ours = [r["id"] for r in changes_of(timeline(conn, code))]
         theirs = [r["id"] for r in changes(conn, selections=[Selection(codes=(code,))])]
         assert ours == theirs, code
+
+
+def test_when_a_status_began_is_read_in_sql_as_the_timeline_walk_finds_it(conn):
+    """`site_data.began` (every row, before any page renders) must agree with
+    `status_began`, the walk back through a timeline: runs of one status, two records on
+    one day (id order), an undated baseline, a change still to come."""
+    from status.site_data import began
+    from status.site_pages import status_began
+
+    add_sample_records(conn)
+    for day, status in [
+        ("2001-01-01", "legal"),
+        ("2005-06-01", "banned"),
+        ("2005-06-01", "legal"),
+        ("2010-01-01", "legal"),
+        ("2015-03-01", "legal"),
+        ("2031-01-01", "banned"),
+    ]:
+        add_record(conn, "US-NM", day, status)
+    add_record(conn, "US-WY", "1990-01-01", "legal", effective_precision="unknown")
+    add_record(conn, "US-WY", "2020-01-01", "legal", effective_precision="month")
+    add_record(conn, "US-WY", "2021-01-01", "legal")
+    in_force = {r["code"]: r["record_id"] for r in status_as_of(conn, TODAY) if r["record_id"]}
+    found = began(conn, in_force.values())
+    expected = {}
+    for code, record_id in in_force.items():
+        records = timeline(conn, code)
+        first = status_began(records, next(r for r in records if r["id"] == record_id))
+        expected[record_id] = (first["effective_date"], first["effective_precision"])
+    assert found == expected
+    assert found[in_force["US-NM"]] == ("2005-06-01", "day")  # not 2015, nor the first legal
+    assert found[in_force["US-WY"]] == ("1990-01-01", "unknown")
+    assert len(found) >= 6
 
 
 def test_the_site_timeline_is_the_history_in_fewer_columns(site):
